@@ -1,0 +1,3 @@
+"""gover: a multi-version Go toolchain manager."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from gover.cli import main
+
+main()

@@ -1,0 +1,62 @@
+"""Every environment variable name, file name and default URL gover uses."""
+
+from __future__ import annotations
+
+# Environment variables.
+ENV_HOME = "GOVER_HOME"
+ENV_DEBUG = "GOVER_DEBUG"
+ENV_INDEX_URL = "GOVER_INDEX_URL"
+ENV_DOWNLOAD_BASE = "GOVER_DOWNLOAD_BASE"
+ENV_GPG = "GOVER_GPG"
+ENV_TRUSTED_KEYS = "GOVER_TRUSTED_KEYS"
+ENV_KEY_URL = "GOVER_KEY_URL"
+ENV_CA_BUNDLE = "GOVER_CA_BUNDLE"
+ENV_SSL_CERT_FILE = "SSL_CERT_FILE"
+ENV_GPG_BINARY = "GOVER_GPG_BINARY"
+ENV_INDEX_TTL = "GOVER_INDEX_TTL"
+ENV_GOOS = "GOVER_GOOS"
+ENV_GOARCH = "GOVER_GOARCH"
+
+# Defaults.
+DEFAULT_INDEX_URL = "https://go.dev/dl/?mode=json&include=all"
+DEFAULT_DOWNLOAD_BASE = "https://dl.google.com/go/"
+GO_KEY_URL = "https://dl.google.com/linux/linux_signing_key.pub"
+GO_KEY_FINGERPRINT = "EB4C1BFD4F042F6DDDCCEC917721F63BD38B4796"
+INDEX_TTL_SECONDS = 3600
+
+# GPG policies.
+GPG_REQUIRE = "require"
+GPG_AUTO = "auto"
+GPG_OFF = "off"
+GPG_POLICIES = (GPG_REQUIRE, GPG_AUTO, GPG_OFF)
+
+# File names inside the store.
+RECEIPT_NAME = ".gover-receipt.json"
+STAGING_PREFIX = ".staging-"
+BACKUP_PREFIX = ".old-"
+PARTIAL_SUFFIX = ".partial"
+CONFIG_NAME = "config.toml"
+CONFIG_SCHEMA_VERSION = 1
+
+# Network behaviour.
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 30.0
+MAX_RETRIES = 4
+RETRY_BACKOFF = 0.5
+CHUNK_SIZE = 1 << 20
+
+# Archive caps: an official Go distribution is ~15k members and ~260 MB unpacked.
+MAX_ARCHIVE_MEMBERS = 60_000
+MAX_UNPACKED_BYTES = 2 << 30
+ARCHIVE_ROOT = "go"
+
+# Download behaviour (gover/download.py).
+MAX_REDIRECTS = 10
+MAX_BACKOFF = 8.0
+USER_AGENT = "gover"
+
+# Signatures.
+SIGNED_ARCHIVE_SUFFIXES = (".tar.gz",)  # Go signs only .tar.gz; zip/msi/pkg have no .asc
+SIGNATURE_SUFFIX = ".asc"
+CHECKSUM_SUFFIX = ".sha256"
+KEYRING_STAMP_NAME = "gover-keyring.json"

@@ -1,0 +1,70 @@
+"""One error hierarchy, caught once in cli.main(): one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_VERIFY = 3
+
+
+class GoverError(Exception):
+    """Base class. The message is the whole user-facing line; `hint` is the fix."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}; {self.hint}"
+        return self.message
+
+
+class UsageError(GoverError):
+    exit_code = EXIT_USAGE
+
+
+class VersionError(UsageError):
+    """A version string that does not parse or matches nothing."""
+
+
+class ConfigError(GoverError):
+    pass
+
+
+class NetworkError(GoverError):
+    pass
+
+
+class IndexError_(GoverError):
+    """The release index is unreadable or has no matching artifact."""
+
+
+class VerificationError(GoverError):
+    """Bytes that could not be proven official: checksum or signature."""
+
+    exit_code = EXIT_VERIFY
+
+
+class ArchiveError(VerificationError):
+    """An archive that breaks the extraction rules is treated as untrusted."""
+
+
+class InstallError(GoverError):
+    pass
+
+
+class NotInstalledError(GoverError):
+    pass
+
+
+class NotFoundError(NetworkError):
+    """HTTP 404/410 or a missing file:// path; callers tell a missing .asc/.sha256 apart."""
+
+
+class TLSError(NetworkError):
+    """Certificate verification failed; the message names the host, the hint the ca_bundle fix."""

@@ -1,0 +1,56 @@
+"""The only module that prints. Commands return data; this renders it as text or JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+_warned: set[str] = set()
+
+
+def info(message: str) -> None:
+    print(message, file=sys.stdout, flush=True)
+
+
+def status(message: str) -> None:
+    """Progress chatter: stderr, so stdout stays machine-readable."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def warn(message: str, once_key: str | None = None) -> None:
+    if once_key is not None:
+        if once_key in _warned:
+            return
+        _warned.add(once_key)
+    print(f"gover: warning: {message}", file=sys.stderr, flush=True)
+
+
+def error(message: str) -> None:
+    print(f"gover: error: {message}", file=sys.stderr, flush=True)
+
+
+def emit_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=False), flush=True)
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -> None:
+    all_rows: list[Sequence[str]] = [headers, *rows] if headers else list(rows)
+    if not all_rows:
+        return
+    widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
+    for row in all_rows:
+        line = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row))
+        print(line.rstrip(), flush=False)
+    sys.stdout.flush()
+
+
+def lines(items: Iterable[str]) -> None:
+    for item in items:
+        print(item)
+    sys.stdout.flush()
+
+
+def stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
