@@ -1,0 +1,749 @@
+"""Streaming downloads: hash while writing, resume, bounded retries, TLS/CA/proxy, https only.
+
+httpx, ssl and rich are imported inside functions: commands that never touch the network
+(`gover current`, the shims' slow path) must not pay for the network stack.
+
+Error classes, by how final the failure is:
+- `NotFoundError` (a `NetworkError`): HTTP 404/410 or a missing file:// path; no retry.
+- `TLSError` (a `NetworkError`): certificate/handshake failure; no retry; names the host and
+  the `gover config set ca_bundle PATH` fix.
+- `NetworkError`: refused URL or redirect, other 4xx, or retries exhausted on connection
+  errors, timeouts, 5xx and short bodies. The `.partial` file is kept so the next run resumes.
+- `VerificationError`: the size is provably not what the index says (declared or received
+  body larger, or declared smaller). The bytes cannot be the official file, so the
+  `.partial` is deleted.
+- `ConfigError`: the configured CA bundle (ca_bundle, SSL_CERT_FILE) cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import ipaddress
+import os
+import re
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar
+
+from gover import __version__, constants, output
+from gover.errors import (
+    ConfigError,
+    GoverError,
+    NetworkError,
+    NotFoundError,
+    TLSError,
+    VerificationError,
+)
+from gover.fsutil import fsync_dir
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
+
+    from gover.config import Config
+
+__all__ = [
+    "FetchResult",
+    "NotFoundError",
+    "check_url",
+    "download",
+    "fetch_bytes",
+]
+
+T = TypeVar("T")
+
+_NETWORK_HINT = "check the network and proxy settings (HTTPS_PROXY, NO_PROXY), then try again"
+_CA_HINT = "run: gover config set ca_bundle PATH"
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+
+
+@dataclass
+class FetchResult:
+    """A small response held in memory. `url` is the final URL after redirects."""
+
+    url: str
+    status: int
+    content: bytes
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case keys
+
+
+# -- URL policy ----------------------------------------------------------------------
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_problem(url: str, *, allow_file: bool = True) -> str | None:
+    """Why gover refuses to fetch `url`, or None when it is allowed."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    scheme = parts.scheme.lower()
+    if scheme == "https":
+        return None if host else "no host in the URL"
+    if scheme == "http":
+        if host and _is_loopback(host):
+            return None
+        return "plain http is allowed only to loopback hosts (127.0.0.1, ::1, localhost)"
+    if scheme == "file" and allow_file:
+        return None
+    return f"unsupported URL scheme {parts.scheme + ':' if parts.scheme else '(none)'}"
+
+
+def check_url(url: str) -> None:
+    """Refuse anything but https://, file:// and http:// to a loopback host."""
+    problem = _url_problem(url)
+    if problem is not None:
+        raise NetworkError(
+            f"refusing {url}: {problem}",
+            "use an https:// URL (or file:// for a local mirror); see: gover config get",
+        )
+
+
+def _check_redirect(source: str, target: str) -> None:
+    src_scheme = urllib.parse.urlsplit(source).scheme.lower()
+    dst_scheme = urllib.parse.urlsplit(target).scheme.lower()
+    if src_scheme == "https" and dst_scheme != "https":
+        raise NetworkError(
+            f"refusing redirect from {source} to {target}: it leaves https",
+            "ask the mirror to redirect to https, or point gover at the final https URL",
+        )
+    problem = _url_problem(target, allow_file=False)
+    if problem is not None:
+        raise NetworkError(
+            f"refusing redirect from {source} to {target}: {problem}",
+            "point gover at an https mirror",
+        )
+
+
+def _host(url: str) -> str:
+    try:
+        return urllib.parse.urlsplit(url).hostname or url
+    except ValueError:
+        return url
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _is_file_url(url: str) -> bool:
+    return urllib.parse.urlsplit(url).scheme.lower() == "file"
+
+
+def _file_path(url: str) -> Path:
+    import urllib.request
+
+    parts = urllib.parse.urlsplit(url)
+    if parts.netloc not in ("", "localhost") and os.name != "nt":
+        raise NetworkError(
+            f"refusing {url}: file:// URLs must name a local path",
+            "use file:///absolute/path",
+        )
+    raw = parts.path if os.name != "nt" or not parts.netloc else f"//{parts.netloc}{parts.path}"
+    return Path(urllib.request.url2pathname(raw))
+
+
+# -- TLS and the HTTP client ---------------------------------------------------------
+
+
+def _ssl_context(cfg: Config) -> ssl.SSLContext:
+    """cfg.ca_bundle, else $SSL_CERT_FILE / $SSL_CERT_DIR, else certifi (else system)."""
+    import ssl
+
+    if cfg.ca_bundle:
+        location, origin = cfg.ca_bundle, cfg.origins.get("ca_bundle", "config")
+        hint = f"fix the file or run: gover config set ca_bundle PATH (set by {origin})"
+    elif os.environ.get(constants.ENV_SSL_CERT_FILE):
+        location = os.environ[constants.ENV_SSL_CERT_FILE]
+        hint = f"fix or unset ${constants.ENV_SSL_CERT_FILE}, or {_CA_HINT}"
+    elif os.environ.get("SSL_CERT_DIR"):
+        location = os.environ["SSL_CERT_DIR"]
+        hint = f"fix or unset $SSL_CERT_DIR, or {_CA_HINT}"
+    else:
+        try:
+            import certifi
+        except ImportError:  # pragma: no cover - certifi ships with httpx
+            return ssl.create_default_context()
+        return ssl.create_default_context(cafile=certifi.where())
+    location = os.path.expanduser(location)
+    try:
+        if os.path.isdir(location):
+            return ssl.create_default_context(capath=location)
+        return ssl.create_default_context(cafile=location)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"cannot load CA bundle {location}: {_one_line(reason)}", hint) from None
+
+
+def _timeouts(timeout: float | None) -> tuple[float, float]:
+    if timeout is not None:
+        return timeout, timeout
+    return constants.CONNECT_TIMEOUT, constants.READ_TIMEOUT
+
+
+def _client(cfg: Config, timeout: float | None) -> httpx.Client:
+    import httpx
+
+    connect, read = _timeouts(timeout)
+    return httpx.Client(
+        verify=_ssl_context(cfg),
+        trust_env=True,  # HTTP(S)_PROXY, ALL_PROXY, NO_PROXY
+        follow_redirects=False,  # every hop is checked by _open()
+        timeout=httpx.Timeout(read, connect=connect, pool=connect),
+        headers={"User-Agent": f"{constants.USER_AGENT}/{__version__}"},
+    )
+
+
+def _open(client: httpx.Client, url: str, headers: dict[str, str]) -> tuple[httpx.Response, str]:
+    """GET `url` as a stream, following redirects by hand so each hop passes the URL policy."""
+    current = url
+    for _ in range(constants.MAX_REDIRECTS + 1):
+        response = client.send(client.build_request("GET", current, headers=headers), stream=True)
+        if not response.has_redirect_location:
+            return response, current
+        location = response.headers["location"]
+        response.close()
+        target = urllib.parse.urljoin(current, location)
+        _check_redirect(current, target)
+        current = target
+    raise NetworkError(
+        f"{url}: more than {constants.MAX_REDIRECTS} redirects",
+        "the server redirects in a loop; point gover at the final URL",
+    )
+
+
+class _Retry(Exception):
+    """A failure worth another attempt; the reason goes into the final error."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Restart(Exception):
+    """The server would not resume the partial file: start again from byte 0, now."""
+
+
+def _find_ssl_error(exc: BaseException) -> ssl.SSLError | None:
+    import ssl
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _failed_url(exc: Exception) -> str | None:
+    try:
+        return str(exc.request.url)  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def _transport_failure(url: str, exc: Exception, timeout: float | None) -> Exception:
+    """Map an httpx transport error to a definitive GoverError or a _Retry."""
+    import ssl
+
+    import httpx
+
+    connect, read = _timeouts(timeout)
+    if isinstance(exc, httpx.ConnectError):
+        tls = _find_ssl_error(exc)
+        if tls is not None:
+            failed = _failed_url(exc) or url  # a redirect hop may be on another host
+            host = _host(failed)
+            where = url if failed == url else f"{url}, redirected to {failed}"
+            if isinstance(tls, ssl.SSLCertVerificationError):
+                reason = tls.verify_message or str(tls)
+                what = "TLS certificate verification failed"
+            else:
+                reason = getattr(tls, "reason", None) or str(tls)
+                what = "TLS handshake failed"
+            return TLSError(
+                f"{what} for {host} ({where}): {_one_line(str(reason))}",
+                f"if {host} uses a private CA or a TLS-intercepting proxy, {_CA_HINT}",
+            )
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return NetworkError(f"refusing {url}: {_one_line(str(exc))}", "use an https:// URL")
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return _Retry(f"connect timed out after {connect:g}s")
+    if isinstance(exc, httpx.ReadTimeout):
+        return _Retry(f"no data for {read:g}s (read timeout)")
+    if isinstance(exc, httpx.TimeoutException):
+        return _Retry("timed out")
+    if isinstance(exc, httpx.ConnectError):
+        return _Retry(f"cannot connect ({_one_line(str(exc)) or 'connection failed'})")
+    if isinstance(exc, httpx.ProxyError):
+        return _Retry(f"proxy error ({_one_line(str(exc))})")
+    detail = _one_line(str(exc)) or type(exc).__name__
+    return _Retry(f"connection broken ({detail})")
+
+
+def _status_failure(url: str, response: httpx.Response) -> Exception:
+    """A non-success status: NotFoundError, a _Retry for 5xx/408/429, else NetworkError."""
+    status = response.status_code
+    if status in (404, 410):
+        return NotFoundError(
+            f"{url}: not found (HTTP {status})",
+            "check the version and the mirror (gover config get download_base)",
+        )
+    if status >= 500 or status in (408, 429):
+        return _Retry(f"server error HTTP {status}")
+    return NetworkError(
+        f"{url}: unexpected HTTP {status} {response.reason_phrase}".rstrip(),
+        "check the URL and the mirror settings (gover config get)",
+    )
+
+
+def _with_retries(
+    url: str,
+    what: str,
+    attempt: Callable[[], T],
+    *,
+    retries: int | None,
+    backoff: float | None,
+    hint: str,
+) -> T:
+    """Run `attempt` until it returns, retrying `_Retry` with exponential backoff."""
+    max_retries = constants.MAX_RETRIES if retries is None else retries
+    base = constants.RETRY_BACKOFF if backoff is None else backoff
+    failures = 0
+    while True:
+        try:
+            return attempt()
+        except _Retry as exc:
+            failures += 1
+            if failures > max_retries:
+                raise NetworkError(
+                    f"{what} {url} failed after {failures} attempts: {exc.reason}", hint
+                ) from None
+            delay = min(base * (2 ** (failures - 1)), constants.MAX_BACKOFF)
+            output.warn(f"{url}: {exc.reason}; retrying in {delay:.2g}s ({failures}/{max_retries})")
+            time.sleep(delay)
+
+
+# -- fetch_bytes ----------------------------------------------------------------------
+
+
+def fetch_bytes(
+    url: str,
+    cfg: Config,
+    *,
+    max_bytes: int = 64 << 20,
+    headers: dict[str, str] | None = None,
+    accept_not_modified: bool = False,
+    timeout: float | None = None,
+    retries: int | None = None,
+    backoff: float | None = None,
+) -> FetchResult:
+    """GET a small document (index, .sha256, .asc, key) into memory, capped at `max_bytes`.
+
+    With `accept_not_modified`, a 304 (after If-None-Match / If-Modified-Since in `headers`)
+    is returned as status 304 with empty content instead of being an error.
+    """
+    check_url(url)
+    if _is_file_url(url):
+        return _fetch_file(url, max_bytes)
+
+    import httpx
+
+    def attempt() -> FetchResult:
+        try:
+            response, final = _open(client, url, dict(headers or {}))
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise _transport_failure(url, exc, timeout) from None
+        with contextlib.closing(response):
+            response_headers = {k.lower(): v for k, v in response.headers.items()}
+            status = response.status_code
+            if status == 304 and accept_not_modified:
+                return FetchResult(final, 304, b"", response_headers)
+            if status != 200:
+                raise _status_failure(url, response)
+            declared = _int_header(response, "content-length")
+            if declared is not None and declared > max_bytes:
+                raise _too_big(url, max_bytes)
+            body = bytearray()
+            try:
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise _too_big(url, max_bytes)
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                raise _transport_failure(url, exc, timeout) from None
+            return FetchResult(final, status, bytes(body), response_headers)
+
+    with _client(cfg, timeout) as client:
+        return _with_retries(
+            url, "fetching", attempt, retries=retries, backoff=backoff, hint=_NETWORK_HINT
+        )
+
+
+def _too_big(url: str, max_bytes: int) -> NetworkError:
+    return NetworkError(
+        f"{url}: response larger than {max_bytes} bytes", "check the URL and the mirror settings"
+    )
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    value = response.headers.get(name)
+    if value is None:
+        return None
+    try:
+        number = int(value.strip())
+    except ValueError:
+        return None
+    return number if number >= 0 else None
+
+
+def _fetch_file(url: str, max_bytes: int) -> FetchResult:
+    path = _file_path(url)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise NotFoundError(f"{url}: no such file", "check the path of the local mirror") from None
+    except OSError as exc:
+        raise NetworkError(f"{url}: cannot read: {exc.strerror or exc}", "check the path") from None
+    if len(data) > max_bytes:
+        raise _too_big(url, max_bytes)
+    return FetchResult(url, 200, data, {})
+
+
+# -- download ---------------------------------------------------------------------------
+
+
+def download(
+    url: str,
+    dest: Path,
+    cfg: Config,
+    *,
+    expected_size: int | None = None,
+    progress: bool | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
+    backoff: float | None = None,
+) -> str:
+    """Stream `url` into `dest` (via `dest.partial`) and return the SHA-256 hex of its bytes.
+
+    The caller compares the digest with the index; this function only guarantees that the
+    digest is of exactly the bytes now in `dest`, and that their count matches
+    `expected_size` when given. `timeout` overrides both the connect and read timeouts,
+    `retries`/`backoff` the constants (tests use small values).
+    """
+    check_url(url)
+    dest = Path(dest)
+    partial = dest.with_name(dest.name + constants.PARTIAL_SUFFIX)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GoverError(
+            f"cannot create {dest.parent}: {exc.strerror or exc}", "check its permissions"
+        ) from None
+    show = output.stderr_is_tty() if progress is None else progress
+    job = _Download(url, dest, partial, expected_size, timeout)
+    with _Progress(dest.name, enabled=show) as bar:
+        job.bar = bar
+        if _is_file_url(url):
+            return job.copy_file()
+        with _client(cfg, timeout) as client:
+            job.client = client
+            hint = f"{_NETWORK_HINT}; what was downloaded is kept and the next run resumes"
+            return _with_retries(
+                url, "download of", job.attempt, retries=retries, backoff=backoff, hint=hint
+            )
+
+
+class _Progress:
+    """A rich progress bar on stderr, or nothing. rich is imported only when shown."""
+
+    def __init__(self, label: str, *, enabled: bool) -> None:
+        self._label = label
+        self._enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self._enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(self._label, total=None)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def reset(self, *, completed: int, total: int | None) -> None:
+        if self._progress is not None:
+            self._progress.reset(self._task, completed=completed, total=total)
+
+    def advance(self, amount: int) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, amount)
+
+
+class _Download:
+    """State kept across attempts: bytes in the partial file and their running hash."""
+
+    def __init__(
+        self, url: str, dest: Path, partial: Path, expected: int | None, timeout: float | None
+    ) -> None:
+        self.url = url
+        self.dest = dest
+        self.partial = partial
+        self.expected = expected
+        self.timeout = timeout
+        self.client: httpx.Client | None = None
+        self.bar = _Progress("", enabled=False)
+        self.size = 0
+        self.hasher: Any = None  # sha256 of partial[:size]; None until needed
+        try:
+            self.size = partial.stat().st_size
+        except FileNotFoundError:
+            self.size = 0
+        except OSError as exc:
+            self._io_error(exc, partial, "read")
+        if expected is not None and self.size >= expected:
+            self._discard()  # cannot be a prefix of the right file; start over
+
+    # -- HTTP ------------------------------------------------------------------------
+
+    def attempt(self) -> str:
+        try:
+            return self._attempt_once()
+        except _Restart:
+            return self._attempt_once()  # size is 0 now, so no second restart
+
+    def _attempt_once(self) -> str:
+        import httpx
+
+        assert self.client is not None
+        headers = {"Accept-Encoding": "identity"}  # the hash is of the file's raw bytes
+        resuming = self.size > 0
+        if resuming:
+            headers["Range"] = f"bytes={self.size}-"
+        try:
+            response, _final = _open(self.client, self.url, headers)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise _transport_failure(self.url, exc, self.timeout) from None
+        with contextlib.closing(response):
+            total = self._check_response(response, resuming)
+            self.bar.reset(completed=self.size, total=total or self.expected)
+            try:
+                self._stream(response)
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                raise _transport_failure(self.url, exc, self.timeout) from None
+        if self.expected is not None and self.size < self.expected:
+            raise _Retry(f"body ended after {self.size} of {self.expected} bytes")
+        if total is not None and self.size < total:
+            raise _Retry(f"body ended after {self.size} of {total} bytes")
+        return self._finish()
+
+    def _check_response(self, response: httpx.Response, resuming: bool) -> int | None:
+        """Validate status and sizes; return the full file size the server declares."""
+        status = response.status_code
+        if status == 206 and resuming:
+            match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
+            if match is None or int(match.group(1)) != self.size:
+                self._discard()  # not the range we asked for
+                raise _Restart
+            total = None if match.group(3) == "*" else int(match.group(3))
+            if total is None:
+                length = _int_header(response, "content-length")
+                total = None if length is None else self.size + length
+        elif status == 416 and resuming:
+            self._discard()  # partial is not a prefix of the served file
+            raise _Restart
+        elif status == 200:
+            if resuming:
+                self._discard()  # the server ignored Range: start from zero
+            total = _int_header(response, "content-length")
+        elif status in (404, 410):
+            self._discard()
+            raise _status_failure(self.url, response)
+        elif status < 400:
+            raise NetworkError(
+                f"{self.url}: unexpected HTTP {status} {response.reason_phrase}".rstrip(),
+                "check the URL and the mirror settings (gover config get)",
+            )
+        else:
+            raise _status_failure(self.url, response)
+        if self.expected is not None and total is not None and total != self.expected:
+            relation = "larger" if total > self.expected else "smaller"
+            self._size_error(
+                f"body {relation} than the index says: server declares {total} bytes,"
+                f" expected {self.expected}"
+            )
+        return total
+
+    def _stream(self, response: httpx.Response) -> None:
+        self._ensure_hasher()
+        with self._open_partial() as fh:
+            try:
+                # No chunk_size: httpx would buffer up to it and lose the buffer on an error.
+                for chunk in response.iter_raw():
+                    if self.expected is not None and self.size + len(chunk) > self.expected:
+                        fh.close()
+                        self._size_error(
+                            f"body larger than the index says: more than {self.expected} bytes"
+                        )
+                    fh.write(chunk)
+                    self.hasher.update(chunk)
+                    self.size += len(chunk)
+                    self.bar.advance(len(chunk))
+                fh.flush()
+                os.fsync(fh.fileno())
+            except OSError as exc:
+                self.hasher = None  # the file may hold bytes the hash has not seen
+                self._io_error(exc, self.partial)
+
+    # -- file:// ---------------------------------------------------------------------
+
+    def copy_file(self) -> str:
+        source = _file_path(self.url)
+        self._discard()
+        try:
+            src = source.open("rb")
+        except FileNotFoundError:
+            raise NotFoundError(
+                f"{self.url}: no such file", "check the path of the local mirror"
+            ) from None
+        except OSError as exc:
+            raise NetworkError(
+                f"{self.url}: cannot read: {exc.strerror or exc}", "check the path"
+            ) from None
+        with src:
+            declared = os.fstat(src.fileno()).st_size
+            if self.expected is not None and declared != self.expected:
+                relation = "larger" if declared > self.expected else "smaller"
+                self._size_error(
+                    f"file {relation} than the index says: {declared} bytes,"
+                    f" expected {self.expected}"
+                )
+            self.bar.reset(completed=0, total=declared)
+            self._ensure_hasher()
+            with self._open_partial() as fh:
+                try:
+                    while chunk := src.read(constants.CHUNK_SIZE):
+                        if self.expected is not None and self.size + len(chunk) > self.expected:
+                            fh.close()
+                            self._size_error(
+                                f"file larger than the index says: more than {self.expected} bytes"
+                            )
+                        fh.write(chunk)
+                        self.hasher.update(chunk)
+                        self.size += len(chunk)
+                        self.bar.advance(len(chunk))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                except OSError as exc:
+                    self._io_error(exc, self.partial)
+        if self.expected is not None and self.size != self.expected:
+            self._size_error(
+                f"file smaller than the index says: {self.size} bytes, expected {self.expected}"
+            )
+        return self._finish()
+
+    # -- the partial file --------------------------------------------------------------
+
+    def _ensure_hasher(self) -> None:
+        if self.hasher is not None:
+            return
+        self.hasher = hashlib.sha256()
+        if self.size == 0:
+            return
+        remaining = self.size
+        try:
+            with self.partial.open("rb") as fh:
+                while remaining > 0:
+                    chunk = fh.read(min(constants.CHUNK_SIZE, remaining))
+                    if not chunk:
+                        break
+                    self.hasher.update(chunk)
+                    remaining -= len(chunk)
+        except OSError as exc:
+            self._io_error(exc, self.partial, "read")
+        if remaining:  # the file shrank under us: start over
+            self._discard()
+            self.hasher = hashlib.sha256()
+
+    def _open_partial(self) -> BinaryIO:
+        try:
+            if self.size == 0:
+                return self.partial.open("wb")
+            fh = self.partial.open("r+b")
+            fh.seek(self.size)
+            fh.truncate()
+            return fh
+        except OSError as exc:
+            self._io_error(exc, self.partial)
+
+    def _discard(self) -> None:
+        try:
+            self.partial.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            self._io_error(exc, self.partial, "remove")
+        self.size = 0
+        self.hasher = None
+
+    def _finish(self) -> str:
+        assert self.hasher is not None
+        try:
+            os.replace(self.partial, self.dest)
+            fsync_dir(self.dest.parent)
+        except OSError as exc:
+            self._io_error(exc, self.dest, "create")
+        digest: str = self.hasher.hexdigest()
+        return digest
+
+    def _size_error(self, detail: str) -> NoReturn:
+        self._discard()
+        raise VerificationError(
+            f"{self.url}: {detail}",
+            "the mirror serves a different file; check download_base (gover config get)",
+        )
+
+    def _io_error(self, exc: OSError, path: Path, doing: str = "write") -> NoReturn:
+        raise GoverError(
+            f"cannot {doing} {path}: {exc.strerror or exc}",
+            f"check free space and permissions in {path.parent}",
+        ) from None
