@@ -59,9 +59,7 @@ class Config:
 
 def _check_key(key: str) -> None:
     if key not in KEYS:
-        raise UsageError(
-            f"unknown config key {key!r}", f"known keys: {', '.join(sorted(KEYS))}"
-        )
+        raise UsageError(f"unknown config key {key!r}", f"known keys: {', '.join(sorted(KEYS))}")
 
 
 def _validate(key: str, value: Any, where: str) -> Any:

@@ -68,3 +68,16 @@ class NotFoundError(NetworkError):
 
 class TLSError(NetworkError):
     """Certificate verification failed; the message names the host, the hint the ca_bundle fix."""
+
+
+class UnknownSignerError(VerificationError):
+    """A signature by a key that is not in the keyring (gpg NO_PUBKEY).
+
+    `issuer` is what the signature names: the signing (sub)key's fingerprint when the
+    signature carries it, otherwise its 16-hex-digit key id. If Go rotated its signing
+    subkey, refreshing the Go release key may make it known.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, issuer: str) -> None:
+        super().__init__(message, hint)
+        self.issuer = issuer

@@ -42,7 +42,9 @@ class Release:
 
 
 def _hex64(value: Any) -> bool:
-    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    return (
+        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    )
 
 
 def parse_index(data: bytes, source: str) -> list[Release]:
@@ -144,7 +146,9 @@ def load(cfg: Config, *, refresh: bool = False, ttl: float | None = None) -> lis
         if not have_cache:
             raise
         age = int((now - float(meta.get("fetched_at", now))) / 60)
-        output.warn(f"cannot refresh the release index ({exc.message}); using the copy cached {age} min ago")
+        output.warn(
+            f"cannot refresh the release index ({exc.message}); using the copy cached {age} min ago"
+        )
         return parse_index(body_path.read_bytes(), str(body_path))
 
     if result.status == 304 and have_cache:
@@ -166,7 +170,9 @@ def load(cfg: Config, *, refresh: bool = False, ttl: float | None = None) -> lis
     return parse_index(body, str(body_path))
 
 
-def find_release(releases: list[Release], request: VersionRequest, unstable: bool = False) -> Release:
+def find_release(
+    releases: list[Release], request: VersionRequest, unstable: bool = False
+) -> Release:
     """The release a request names: exact, or the newest (stable unless `unstable`) match."""
     by_version = {r.version: r for r in releases}
     picked = request.pick(list(by_version), unstable=unstable)

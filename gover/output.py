@@ -19,6 +19,13 @@ def status(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def notice(message: str) -> None:
+    """Transient chatter (retries, progress): shown on a terminal only, so a failing
+    non-interactive run ends with exactly one error line."""
+    if stderr_is_tty():
+        print(f"gover: {message}", file=sys.stderr, flush=True)
+
+
 def warn(message: str, once_key: str | None = None) -> None:
     if once_key is not None:
         if once_key in _warned:

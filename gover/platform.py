@@ -54,7 +54,10 @@ def host_goos() -> str:
         return "windows"
     if sys.platform.startswith("freebsd"):
         return "freebsd"
-    raise GoverError(f"unsupported operating system {sys.platform!r}", "gover supports linux, darwin, windows, freebsd")
+    raise GoverError(
+        f"unsupported operating system {sys.platform!r}",
+        "gover supports linux, darwin, windows, freebsd",
+    )
 
 
 def host_goarch() -> str:
@@ -63,7 +66,10 @@ def host_goarch() -> str:
         return "386"
     arch = _ARCH.get(machine)
     if arch is None:
-        raise GoverError(f"unsupported CPU architecture {machine!r}", "install from an archive with: gover install --file")
+        raise GoverError(
+            f"unsupported CPU architecture {machine!r}",
+            "install from an archive with: gover install --file",
+        )
     return arch
 
 

@@ -171,12 +171,16 @@ def cleanup() -> list[str]:
                 else:
                     _rmtree(path)
                     done.append(f"removed {entry}")
-        elif not entry.startswith(".") and path.is_dir() and GoVersion.try_parse(entry):
-            if _is_complete(path) is None:
-                with lock(entry, blocking=False) as ok:
-                    if ok and path.exists() and _is_complete(path) is None:
-                        _rmtree(path)
-                        done.append(f"removed incomplete {entry}")
+        elif (
+            not entry.startswith(".")
+            and path.is_dir()
+            and GoVersion.try_parse(entry)
+            and _is_complete(path) is None
+        ):
+            with lock(entry, blocking=False) as ok:
+                if ok and path.exists() and _is_complete(path) is None:
+                    _rmtree(path)
+                    done.append(f"removed incomplete {entry}")
     return done
 
 

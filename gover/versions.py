@@ -175,9 +175,9 @@ class VersionRequest:
         """The newest candidate that matches; language versions like `1.21` never count."""
         best: GoVersion | None = None
         for c in candidates:
-            if (c.is_release or c.is_prerelease) and self.matches(c, unstable):
-                if best is None or c > best:
-                    best = c
+            matching = (c.is_release or c.is_prerelease) and self.matches(c, unstable)
+            if matching and (best is None or c > best):
+                best = c
         return best
 
     def __str__(self) -> str:

@@ -199,8 +199,12 @@ def test_restart_when_content_range_does_not_match(dest: Path) -> None:
 
 
 def test_retries_on_503_then_succeeds(
-    server: TestServer, dest: Path, capfd: pytest.CaptureFixture[str]
+    server: TestServer, dest: Path, capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from gover import output
+
+    monkeypatch.setattr(output, "stderr_is_tty", lambda: True)  # retry notices are TTY-only
     server.add_fault(PATH, Fault(status=503, times=2))
     assert dl.download(server.url_for(NAME), dest, Config(), **FAST) == SHA
     assert len(gets(server)) == 3

