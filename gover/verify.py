@@ -6,6 +6,13 @@ calls it good AND the signer's *primary* fingerprint belongs to a trusted key fi
 release key, or a `trusted_keys` entry). Google rotates the signing subkey yearly, so the
 primary is pinned and any signing subkey bound to it is accepted.
 
+Expiry is judged the way `gpg --verify` and Go developers see it: a signing subkey that has
+expired since still vouches for what it signed while it was valid, so a good signature made
+before the subkey's expiry is accepted (old Go releases stay installable); one made at or
+after it is refused. Revocation and an expired *signature* are always refused. A signature
+by a subkey the keyring does not know yet (Go added a new one) raises UnknownSignerError,
+and `verify_with_refresh` then fetches the Go key once and retries.
+
 Only public-key operations run here (import, list, verify), so no gpg-agent is started
 (`--no-autostart`): agent sockets cannot live in long keyring paths, and they need none.
 """
@@ -27,17 +34,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from gover import output, paths
+from gover import constants, output, paths
 from gover.config import Config
 from gover.constants import (
     ENV_GPG_BINARY,
-    GO_KEY_FINGERPRINT,
     GPG_OFF,
     GPG_REQUIRE,
     KEYRING_STAMP_NAME,
     SIGNED_ARCHIVE_SUFFIXES,
 )
-from gover.errors import ConfigError, VerificationError
+from gover.errors import ConfigError, GoverError, UnknownSignerError, VerificationError
 from gover.fsutil import write_atomic
 
 SignaturePolicy = Literal["require", "verify", "skip"]
@@ -56,6 +62,11 @@ _STAMP_FORMAT = 1
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TRUST_HINT = "to trust it, add its public key file to the trusted_keys config setting"
 _REFRESH_HINT = "run: gover keys refresh"
+
+
+def pinned_fingerprint() -> str:
+    """The Go release key's primary fingerprint, read at call time (tests repoint it)."""
+    return constants.GO_KEY_FINGERPRINT
 
 
 @dataclass(frozen=True)
@@ -271,7 +282,7 @@ def _describe(gpg: Any, wanted: list[tuple[str, str]]) -> list[TrustedKey]:
 @dataclass
 class _Source:
     path: Path
-    go_key: bool  # the Go release key file: only GO_KEY_FINGERPRINT is trusted from it
+    go_key: bool  # the Go release key file: only the pinned fingerprint is trusted from it
     stat: tuple[int, int, int, int] = field(default=(0, 0, 0, 0))
 
     def stamp(self) -> list[Any]:
@@ -353,7 +364,10 @@ class Keyring:
                 return None
             if data.get("sources") != [s.stamp() for s in sources]:
                 return None
-            return [_key_from_json(k) for k in data["keys"]]
+            keys = [_key_from_json(k) for k in data["keys"]]
+            if not keys or keys[0].fingerprint != pinned_fingerprint():
+                return None
+            return keys
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -373,7 +387,7 @@ class Keyring:
         for src in sources:
             if src.go_key:
                 self._import_go_key(gpg, src)
-                fprs = [GO_KEY_FINGERPRINT]
+                fprs = [pinned_fingerprint()]
             else:
                 fprs = self._import_source(gpg, src)
             for fpr in fprs:
@@ -383,24 +397,25 @@ class Keyring:
 
     def _import_go_key(self, gpg: Any, src: _Source) -> None:
         """Import the refreshed Go key, or the bundled one if that copy is unusable."""
+        pinned = pinned_fingerprint()
         bundled = paths.bundled_key_file()
         if src.path != bundled:
             try:
                 fprs = self._import_source(gpg, src)
             except VerificationError:
                 fprs = []
-            if GO_KEY_FINGERPRINT in fprs:
+            if pinned in fprs:
                 return
             output.warn(
-                f"{src.path} does not hold the Go release key {GO_KEY_FINGERPRINT}; "
+                f"{src.path} does not hold the Go release key {pinned}; "
                 "using the bundled copy (run: gover keys refresh)",
                 once_key="bad-refreshed-key",
             )
             src.path = bundled
             src.stat = _stat(bundled) or (0, 0, 0, 0)
-        if GO_KEY_FINGERPRINT not in self._import_source(gpg, src):
+        if pinned not in self._import_source(gpg, src):
             raise VerificationError(
-                f"{src.path}: does not hold the Go release key {GO_KEY_FINGERPRINT}",
+                f"{src.path}: does not hold the Go release key {pinned}",
                 "reinstall gover",
             )
 
@@ -423,7 +438,11 @@ class Keyring:
         return fprs
 
     def verify(self, path: Path, signature: bytes, sig_source: str) -> str:
-        """Check a detached signature over `path`; return the signer's primary fingerprint."""
+        """Check a detached signature over `path`; return the signer's primary fingerprint.
+
+        Raises VerificationError when it is not a good signature by a trusted key, and its
+        subclass UnknownSignerError when the keyring lacks the signing key altogether.
+        """
         if _gpg_binary() is None:
             raise VerificationError(
                 f"{sig_source}: cannot check the signature of {path.name}: "
@@ -455,11 +474,22 @@ class _Sig:
     uid: str = ""
     signer: str = ""  # fingerprint of the (sub)key that signed, from VALIDSIG
     primary: str = ""  # its primary key's fingerprint, from VALIDSIG
+    made: datetime | None = None  # the signature's creation time, from VALIDSIG
     errsig_fpr: str = ""
     errsig_rc: str = ""
 
 
 _VERDICTS = ("GOODSIG", "BADSIG", "EXPSIG", "EXPKEYSIG", "REVKEYSIG", "ERRSIG")
+
+
+def _sig_time(value: str) -> datetime | None:
+    """VALIDSIG's sig-timestamp: seconds since the epoch, or ISO 8601 (`20260214T101500`)."""
+    if value.isdigit():
+        return datetime.fromtimestamp(int(value), UTC)
+    try:
+        return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _parse_status(stderr: str) -> list[_Sig]:
@@ -488,7 +518,40 @@ def _parse_status(stderr: str) -> list[_Sig]:
         elif keyword == "VALIDSIG" and args:
             current.signer = args[0].upper()
             current.primary = (args[9] if len(args) > 9 else args[0]).upper()
+            current.made = _sig_time(args[2]) if len(args) > 2 else None
     return [s for s in sigs if s.verdict]
+
+
+def _signing_key(sig: _Sig, owner: TrustedKey) -> SubKey | None:
+    """The subkey that made `sig` (None when the primary signed, or it is not listed)."""
+    return owner.subkey(sig.signer) if sig.signer != owner.fingerprint else None
+
+
+def _revoked(sig: _Sig, owner: TrustedKey) -> bool:
+    sub = _signing_key(sig, owner)
+    return owner.revoked or (sub is not None and sub.revoked)
+
+
+def _expiry(sig: _Sig, owner: TrustedKey) -> datetime | None:
+    """When the key that made `sig` expires(d): its own or its primary's date, the earlier."""
+    dates = [owner.expires]
+    if sig.signer != owner.fingerprint:
+        sub = owner.subkey(sig.signer)
+        if sub is None:
+            return None
+        dates.append(sub.expires)
+    known = [d for d in dates if d is not None]
+    return min(known) if known else None
+
+
+def _made_while_valid(sig: _Sig, owner: TrustedKey) -> bool:
+    """For EXPKEYSIG: was the signature made before its (now expired) key expired?"""
+    expires = _expiry(sig, owner)
+    return sig.made is not None and expires is not None and sig.made < expires
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "an unknown time"
 
 
 def _judge(
@@ -498,7 +561,13 @@ def _judge(
     sig_source: str,
     signature: bytes,
 ) -> str:
-    """Accept a good signature by a pinned key; otherwise explain the most telling failure."""
+    """Accept a good signature by a pinned key; otherwise explain the most telling failure.
+
+    gpg reports a good signature by a key that is expired *now* as EXPKEYSIG, and reports
+    that ahead of revocation (REVKEYSIG) but after an expired signature (EXPSIG). So an
+    EXPKEYSIG counts when the signature predates the key's expiry and neither the subkey
+    nor its primary is revoked, which is checked here from the key listing.
+    """
     name = path.name
     if not sigs:
         shown = signature[:30].decode("ascii", "replace").strip()
@@ -514,28 +583,40 @@ def _judge(
             "retry, or check your mirror",
         )
     for good in sigs:
-        if good.verdict == "GOODSIG" and good.primary in trusted:
+        owner = trusted.get(good.primary)
+        if owner is None:
+            continue
+        if good.verdict == "GOODSIG":
+            return good.primary
+        if (
+            good.verdict == "EXPKEYSIG"
+            and not _revoked(good, owner)
+            and _made_while_valid(good, owner)
+        ):
             return good.primary
 
     def first(*verdicts: str) -> _Sig | None:
         return next((s for s in sigs if s.verdict in verdicts), None)
 
-    sig: _Sig | None = first("REVKEYSIG")
-    if sig is not None and sig.primary in trusted:
+    def by_trusted(test: Callable[[_Sig, TrustedKey], bool]) -> _Sig | None:
+        return next((s for s in sigs if s.primary in trusted and test(s, trusted[s.primary])), None)
+
+    sig = by_trusted(
+        lambda s, k: s.verdict == "REVKEYSIG" or (s.verdict == "EXPKEYSIG" and _revoked(s, k))
+    )
+    if sig is not None:
         raise VerificationError(
             f"{sig_source}: signing key {sig.signer or sig.key_id}{_of(sig, trusted)} "
             f"was revoked; refusing {name}",
             "run: gover keys refresh; if the key stays revoked, do not install this file",
         )
-    sig = first("EXPKEYSIG")
-    if sig is not None and sig.primary in trusted:
-        owner = trusted[sig.primary]
-        sub = owner.subkey(sig.signer)
-        when = sub.expires if sub is not None else owner.expires
-        since = f" on {when.date().isoformat()}" if when is not None else ""
+    sig = by_trusted(lambda s, _k: s.verdict == "EXPKEYSIG")
+    if sig is not None:
+        expires = _expiry(sig, trusted[sig.primary])
         raise VerificationError(
-            f"{sig_source}: signing key {sig.signer}{_of(sig, trusted)} expired{since}; "
-            f"cannot trust the signature of {name}",
+            f"{sig_source}: signing key {sig.signer}{_of(sig, trusted)} expired on "
+            f"{_when(expires)}, but the signature of {name} was made {_when(sig.made)}; "
+            "refusing it",
             f"{_REFRESH_HINT} to fetch the key with renewed expiry dates",
         )
     sig = first("EXPSIG")
@@ -555,10 +636,11 @@ def _judge(
     err = first("ERRSIG") or sigs[0]
     key = err.errsig_fpr or err.key_id
     if err.errsig_rc == "9":  # no public key
-        raise VerificationError(
+        raise UnknownSignerError(
             f"{sig_source}: signed by unknown key {key}, which is not a trusted key; "
             f"cannot verify {name}",
             f"if Go rotated its signing key, {_REFRESH_HINT}; otherwise {_TRUST_HINT}",
+            issuer=key,
         )
     raise VerificationError(
         f"{sig_source}: gpg cannot check the signature by key {key} "
@@ -575,6 +657,48 @@ def _of(sig: _Sig, trusted: dict[str, TrustedKey]) -> str:
     return f" of {key.label if key is not None else sig.primary}"
 
 
+def verify_with_refresh(
+    cfg: Config,
+    path: Path,
+    signature: bytes,
+    sig_source: str,
+    fetch: Callable[[str], bytes],
+) -> str:
+    """`Keyring(cfg).verify`, refreshing the Go key once if the signer is unknown.
+
+    Go adds a signing subkey to its release key every year or so, and a keyring holding an
+    older copy of the key does not know it. So on UnknownSignerError the key is fetched
+    from cfg.key_url (refresh_key keeps only the pinned key, so no other signer can become
+    trusted this way) and the signature is checked once more. Returns the signer's primary
+    fingerprint, like `Keyring.verify`.
+    """
+    try:
+        return Keyring(cfg).verify(path, signature, sig_source)
+    except UnknownSignerError as exc:
+        if not cfg.key_url:
+            raise
+        unknown = exc
+    url = cfg.key_url
+    try:
+        refresh_key(cfg, fetch)
+    except (GoverError, OSError) as exc:
+        reason = exc.message if isinstance(exc, GoverError) else str(exc)
+        raise UnknownSignerError(
+            f"{unknown.message} (refresh from {url} failed: {reason.removeprefix(url + ': ')})",
+            unknown.hint,
+            issuer=unknown.issuer,
+        ) from exc
+    output.warn(f"signing key {unknown.issuer} unknown; refreshed the Go release key from {url}")
+    try:
+        return Keyring(cfg).verify(path, signature, sig_source)
+    except UnknownSignerError as exc:
+        raise UnknownSignerError(
+            f"{exc.message} (the Go release key just refreshed from {url} lacks it too)",
+            _TRUST_HINT,
+            issuer=exc.issuer,
+        ) from exc
+
+
 # --------------------------------------------------------------------------- key management
 
 
@@ -589,6 +713,7 @@ def refresh_key(cfg: Config, fetch: Callable[[str], bytes]) -> TrustedKey:
     exported from there and saved, so extra keys riding along are dropped.
     """
     url = cfg.key_url
+    pinned = pinned_fingerprint()
     if _gpg_binary() is None:
         raise VerificationError(
             f"cannot refresh the Go key from {url}: no gpg program was found ({_gpg_wanted()})",
@@ -598,13 +723,13 @@ def refresh_key(cfg: Config, fetch: Callable[[str], bytes]) -> TrustedKey:
     with tempfile.TemporaryDirectory(prefix="gover-key-") as tmp:
         gpg = _open_gpg(Path(tmp) / "home")
         found = _import(gpg, data)
-        if GO_KEY_FINGERPRINT not in found:
+        if pinned not in found:
             raise VerificationError(
-                f"{url}: does not hold the Go release key {GO_KEY_FINGERPRINT} "
+                f"{url}: does not hold the Go release key {pinned} "
                 f"(found: {_fingerprints(found)}); the key in use was kept",
                 "check key_url",
             )
-        exported = gpg.export_keys(GO_KEY_FINGERPRINT, armor=True)
+        exported = gpg.export_keys(pinned, armor=True)
     if not isinstance(exported, str) or "BEGIN PGP PUBLIC KEY BLOCK" not in exported:
         raise VerificationError(f"{url}: gpg could not export the fetched key")
     target = paths.refreshed_key_file()
@@ -613,7 +738,7 @@ def refresh_key(cfg: Config, fetch: Callable[[str], bytes]) -> TrustedKey:
     except OSError as exc:
         raise VerificationError(f"{target}: cannot save the refreshed key: {exc}") from exc
     for key in Keyring(cfg).trusted():
-        if key.fingerprint == GO_KEY_FINGERPRINT:
+        if key.fingerprint == pinned:
             return key
     raise VerificationError(f"{target}: the refreshed key did not import")  # pragma: no cover
 

@@ -5,15 +5,24 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from gover import output, paths, verify
+from gover import constants, output, paths, verify
 from gover.config import Config
 from gover.constants import GO_KEY_FINGERPRINT, GO_KEY_URL
-from gover.errors import EXIT_VERIFY, ConfigError, VerificationError
+from gover.errors import (
+    EXIT_VERIFY,
+    ConfigError,
+    NetworkError,
+    UnknownSignerError,
+    VerificationError,
+)
 from tests.support.gpgkey import TestKey, generate_key
 
 GO_SIGNING_SUBKEYS = {
@@ -21,6 +30,8 @@ GO_SIGNING_SUBKEYS = {
     "0E225917414670F4442C250DFD533C07C264648F",  # 2025
 }
 SIG_URL = "https://mirror.example/go1.22.10.linux-amd64.tar.gz.asc"
+KEY_URL = "https://keys.example/linux_signing_key.pub"
+DAY = 86400
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +55,8 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestKey
     made = {
         "good": generate_key(base / "good", "gover test signer"),
         "other": generate_key(base / "other", "someone else"),
+        # Made 10 days ago with a signing subkey that expired a day later; it signs at
+        # that past time (+1h), so its signatures predate the expiry, like old Go releases.
         "expired": generate_key(
             base / "expired", "expired subkey", subkey_expire="1d", backdate_days=10
         ),
@@ -65,8 +78,10 @@ def trusting(*keys: TestKey, gpg: str = "require") -> Config:
     return Config(gpg=gpg, trusted_keys=tuple(str(k.public_key_path) for k in keys))
 
 
-def refused(cfg: Config, path: Path, signature: bytes) -> str:
-    with pytest.raises(VerificationError) as info:
+def refused(
+    cfg: Config, path: Path, signature: bytes, error: type[VerificationError] = VerificationError
+) -> str:
+    with pytest.raises(error) as info:
         verify.Keyring(cfg).verify(path, signature, SIG_URL)
     assert info.value.exit_code == EXIT_VERIFY == 3
     text = str(info.value)
@@ -107,9 +122,13 @@ def test_untrusted_key_is_refused_naming_its_fingerprint(
     keys: dict[str, TestKey], artifact: Path
 ) -> None:
     other = keys["other"]
-    text = refused(trusting(keys["good"]), artifact, other.sign_bytes(artifact.read_bytes()))
+    signature = other.sign_bytes(artifact.read_bytes())
+    text = refused(trusting(keys["good"]), artifact, signature, UnknownSignerError)
     # Without its public key only the signature's issuer (the signing subkey) is known.
     assert other.signing_subkey in text
+    with pytest.raises(UnknownSignerError) as info:
+        verify.Keyring(trusting(keys["good"])).verify(artifact, signature, SIG_URL)
+    assert info.value.issuer == other.signing_subkey
     assert "unknown key" in text and "not a trusted key" in text
     assert "trusted_keys" in text
 
@@ -165,16 +184,82 @@ def test_public_key_instead_of_signature_is_refused(
     refused(trusting(keys["good"]), artifact, keys["good"].public_key_path.read_bytes())
 
 
-def test_expired_signing_subkey_is_refused_naming_it(
+def _sub(cfg: Config, key: TestKey) -> tuple[verify.SubKey, datetime]:
+    """The key's signing subkey as the keyring lists it, and its expiry."""
+    [owner] = [k for k in verify.Keyring(cfg).trusted() if k.fingerprint == key.fingerprint]
+    sub = owner.subkey(key.signing_subkey)
+    assert sub is not None and sub.expires is not None
+    return sub, sub.expires
+
+
+def test_signature_made_before_its_subkey_expired_is_accepted(
+    keys: dict[str, TestKey], artifact: Path
+) -> None:
+    """Go's 2023 subkey expired in 2026; releases it signed in 2023 must stay installable."""
+    expired = keys["expired"]
+    signature = expired.sign_bytes(artifact.read_bytes())  # made while the subkey was valid
+    cfg = trusting(expired)
+    sub, expires = _sub(cfg, expired)
+    assert sub.expired(), "the subkey must have expired by now"
+    assert expired.sign_time is not None and expired.sign_time < expires.timestamp()
+    signer = verify.Keyring(cfg).verify(artifact, signature, SIG_URL)
+    assert signer == expired.fingerprint
+
+
+@pytest.fixture
+def late(tmp_path: Path) -> Iterator[TestKey]:
+    """A key made 10 days ago, whose signing subkey had no expiry when made."""
+    key = generate_key(tmp_path / "late", "late signer", backdate_days=10)
+    yield key
+    key.close()
+
+
+def test_signature_made_after_its_subkey_expired_is_refused_naming_it(
+    late: TestKey, artifact: Path
+) -> None:
+    late.sign_time = None
+    signature = late.sign_bytes(artifact.read_bytes())  # made now...
+    # ...but a binding made 5 days ago (newer than the original) says it expired 4 days ago.
+    late.set_subkey_expiry("1d", at=int(time.time()) - 5 * DAY)
+    cfg = trusting(late)
+    sub, expires = _sub(cfg, late)
+    assert sub.expired() and expires < datetime.now(UTC) - timedelta(days=3)
+    text = refused(cfg, artifact, signature)
+    assert late.signing_subkey in text
+    assert late.fingerprint in text
+    assert f"expired on {expires:%Y-%m-%d %H:%M} UTC" in text
+    assert f"made {datetime.now(UTC):%Y-%m-%d}" in text
+    assert "gover keys refresh" in text
+
+
+def test_expired_signature_is_refused_even_by_a_subkey_then_valid(
     keys: dict[str, TestKey], artifact: Path
 ) -> None:
     expired = keys["expired"]
-    signature = expired.sign_bytes(artifact.read_bytes())  # made while the subkey was valid
+    signature = expired.gpg(
+        "--armor",
+        "--detach-sign",
+        "--default-sig-expire",
+        "seconds=3600",
+        "--local-user",
+        expired.signing_subkey + "!",
+        input=artifact.read_bytes(),
+    )
     text = refused(trusting(expired), artifact, signature)
-    assert expired.signing_subkey in text
-    assert expired.fingerprint in text
-    assert "expired on " in text
-    assert "gover keys refresh" in text
+    assert "signature by key" in text and "has expired" in text
+
+
+def test_revoked_key_with_expired_subkey_is_refused(tmp_path: Path, artifact: Path) -> None:
+    # gpg reports this as EXPKEYSIG, not REVKEYSIG: the revocation must still win.
+    key = generate_key(tmp_path / "k", "revoked and expired", subkey_expire="1d", backdate_days=10)
+    try:
+        signature = key.sign_bytes(artifact.read_bytes())
+        assert verify.Keyring(trusting(key)).verify(artifact, signature, SIG_URL)
+        key.revoke()
+        text = refused(trusting(key), artifact, signature)
+    finally:
+        key.close()
+    assert "revoked" in text and key.fingerprint in text
 
 
 def test_revoked_key_is_refused(keys: dict[str, TestKey], artifact: Path) -> None:
@@ -334,6 +419,175 @@ def test_unusable_refreshed_key_falls_back_to_bundled(
     assert key.fingerprint == GO_KEY_FINGERPRINT
     assert key.source == str(paths.bundled_key_file())
     assert "does not hold the Go release key" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- rotation
+
+
+@dataclass
+class Rotated:
+    """A key that rotated its signing subkey, exported before and after the rotation."""
+
+    key: TestKey  # signs with the new subkey
+    old_export: bytes  # the primary and its first signing subkey only
+    new_export: bytes  # and the signing subkey added since
+    old_subkey: str
+
+
+@pytest.fixture(scope="module")
+def rotated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rotated]:
+    key = generate_key(tmp_path_factory.mktemp("rotated"), "rotating signer")
+    old_subkey = key.signing_subkey
+    old_export = key.public_key_path.read_bytes()
+    key.add_signing_subkey()
+    assert key.signing_subkey != old_subkey
+    yield Rotated(key, old_export, key.public_key_path.read_bytes(), old_subkey)
+    key.close()
+
+
+@pytest.fixture
+def stale_go_key(rotated: Rotated, monkeypatch: pytest.MonkeyPatch) -> Rotated:
+    """Pin the rotated key as "the Go release key", held in its pre-rotation export."""
+    monkeypatch.setattr(constants, "GO_KEY_FINGERPRINT", rotated.key.fingerprint)
+    target = paths.refreshed_key_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(rotated.old_export)
+    return rotated
+
+
+class Fetcher:
+    """A fetch callable that records the URLs asked for."""
+
+    def __init__(self, result: bytes | Exception) -> None:
+        self.result = result
+        self.urls: list[str] = []
+
+    def __call__(self, url: str) -> bytes:
+        self.urls.append(url)
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
+ROTATED_CFG = Config(gpg="require", key_url=KEY_URL)
+
+
+def test_unknown_go_subkey_refreshes_the_key_once_and_verifies(
+    stale_go_key: Rotated, artifact: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = stale_go_key.key
+    signature = key.sign_bytes(artifact.read_bytes())
+    with pytest.raises(UnknownSignerError) as info:
+        verify.Keyring(ROTATED_CFG).verify(artifact, signature, SIG_URL)
+    assert info.value.issuer == key.signing_subkey
+
+    fetch = Fetcher(stale_go_key.new_export)
+    signer = verify.verify_with_refresh(ROTATED_CFG, artifact, signature, SIG_URL, fetch)
+    assert signer == key.fingerprint
+    assert fetch.urls == [KEY_URL]
+    assert capsys.readouterr().err == (
+        f"gover: warning: signing key {key.signing_subkey} unknown; "
+        f"refreshed the Go release key from {KEY_URL}\n"
+    )
+    [go_key] = verify.list_keys(ROTATED_CFG)
+    assert go_key.source == str(paths.refreshed_key_file())
+    assert [s.fingerprint for s in go_key.signing_subkeys] == [
+        stale_go_key.old_subkey,
+        key.signing_subkey,
+    ]
+
+    offline = Fetcher(NetworkError("offline"))  # the key is known now: no second fetch
+    assert verify.verify_with_refresh(ROTATED_CFG, artifact, signature, SIG_URL, offline) == signer
+    assert offline.urls == []
+
+
+@pytest.mark.parametrize("served", ["network-error", "another-key", "html"])
+def test_failed_refresh_reports_the_unknown_signer_and_why(
+    stale_go_key: Rotated, keys: dict[str, TestKey], artifact: Path, served: str
+) -> None:
+    key = stale_go_key.key
+    served_by: dict[str, bytes | Exception] = {
+        "network-error": NetworkError(f"{KEY_URL}: connection refused", "check your network"),
+        "another-key": keys["other"].public_key_path.read_bytes(),
+        "html": b"<html>captive portal</html>",
+    }
+    result = served_by[served]
+    reason = {
+        "network-error": "connection refused",
+        "another-key": f"does not hold the Go release key {key.fingerprint} "
+        f"(found: {keys['other'].fingerprint})",
+        "html": f"does not hold the Go release key {key.fingerprint} (found: no OpenPGP keys)",
+    }[served]
+    fetch = Fetcher(result)
+    signature = key.sign_bytes(artifact.read_bytes())
+    with pytest.raises(UnknownSignerError) as info:
+        verify.verify_with_refresh(ROTATED_CFG, artifact, signature, SIG_URL, fetch)
+    text = str(info.value)
+    assert fetch.urls == [KEY_URL]
+    assert info.value.issuer == key.signing_subkey
+    assert info.value.exit_code == EXIT_VERIFY
+    assert f"signed by unknown key {key.signing_subkey}" in text
+    assert f"(refresh from {KEY_URL} failed: {reason}" in text
+    assert SIG_URL in text and "\n" not in text
+    assert paths.refreshed_key_file().read_bytes() == stale_go_key.old_export
+
+
+def test_refresh_that_does_not_know_the_signer_either_says_so(
+    stale_go_key: Rotated, artifact: Path
+) -> None:
+    fetch = Fetcher(stale_go_key.old_export)  # the published key has not rotated (yet)
+    signature = stale_go_key.key.sign_bytes(artifact.read_bytes())
+    with pytest.raises(UnknownSignerError) as info:
+        verify.verify_with_refresh(ROTATED_CFG, artifact, signature, SIG_URL, fetch)
+    assert fetch.urls == [KEY_URL]
+    assert stale_go_key.key.signing_subkey in str(info.value)
+    assert f"refreshed from {KEY_URL} lacks it too" in str(info.value)
+
+
+def test_refresh_never_makes_another_signer_trusted(
+    stale_go_key: Rotated, keys: dict[str, TestKey], artifact: Path
+) -> None:
+    other = keys["other"]
+    fetch = Fetcher(stale_go_key.new_export + other.public_key_path.read_bytes())
+    signature = other.sign_bytes(artifact.read_bytes())
+    with pytest.raises(UnknownSignerError) as info:
+        verify.verify_with_refresh(ROTATED_CFG, artifact, signature, SIG_URL, fetch)
+    assert fetch.urls == [KEY_URL]
+    assert other.signing_subkey in str(info.value) and "lacks it too" in str(info.value)
+    assert [k.fingerprint for k in verify.list_keys(ROTATED_CFG)] == [stale_go_key.key.fingerprint]
+
+
+def test_no_refresh_without_key_url(stale_go_key: Rotated, artifact: Path) -> None:
+    fetch = Fetcher(stale_go_key.new_export)
+    signature = stale_go_key.key.sign_bytes(artifact.read_bytes())
+    cfg = Config(gpg="require", key_url="")
+    with pytest.raises(UnknownSignerError) as info:
+        verify.verify_with_refresh(cfg, artifact, signature, SIG_URL, fetch)
+    assert fetch.urls == []
+    assert "refresh" not in info.value.message
+
+
+@pytest.mark.parametrize("case", ["tampered", "untrusted-known-key"])
+def test_other_failures_do_not_refresh(
+    stale_go_key: Rotated, keys: dict[str, TestKey], artifact: Path, case: str
+) -> None:
+    if case == "tampered":  # by the subkey the keyring knows, over other bytes
+        signature = stale_go_key.key.gpg(
+            "--armor",
+            "--detach-sign",
+            "--local-user",
+            stale_go_key.old_subkey + "!",
+            input=b"something else",
+        )
+    else:
+        signature = keys["other"].sign_bytes(artifact.read_bytes())
+        verify.Keyring(trusting(keys["other"])).trusted()  # leaves it in the keyring
+    fetch = Fetcher(stale_go_key.new_export)
+    with pytest.raises(VerificationError) as info:
+        verify.verify_with_refresh(ROTATED_CFG, artifact, signature, SIG_URL, fetch)
+    assert not isinstance(info.value, UnknownSignerError)
+    assert ("BAD signature" if case == "tampered" else "not a trusted key") in str(info.value)
+    assert fetch.urls == []
 
 
 # ----------------------------------------------------------------------------- policy

@@ -121,6 +121,30 @@ class TestKey:
         )
         return out
 
+    def add_signing_subkey(self, expire: str = "0") -> str:
+        """Add a signing subkey (made at `sign_time` if set), sign with it from now on, and
+        re-export the public key; return the new subkey's fingerprint. Like Go's rotation."""
+        self.gpg("--quick-add-key", self.fingerprint, "ed25519", "sign", expire)
+        listing = self.gpg("--with-colons", "--list-keys", self.fingerprint).decode()
+        self.signing_subkey = _signing_subkey(listing)
+        self.export_public()
+        return self.signing_subkey
+
+    def set_subkey_expiry(self, expire: str, *, at: int, subkey: str | None = None) -> Path:
+        """Re-bind a subkey (default: the signing one) with a new expiry, as of the faked
+        time `at` (epoch seconds), and re-export. A relative `expire` ("1d") counts from
+        `at`; the newest binding signature is the one gpg heeds, so this can make a subkey
+        have expired *before* signatures it already made."""
+        _gpg(
+            self.home,
+            "--quick-set-expire",
+            self.fingerprint,
+            expire,
+            subkey or self.signing_subkey,
+            at=at,
+        )
+        return self.export_public()
+
     def export_public(self) -> Path:
         self.public_key_path.write_bytes(self.gpg("--armor", "--export", self.fingerprint))
         return self.public_key_path
