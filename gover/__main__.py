@@ -1,3 +1,3 @@
-from gover.cli import main
+from gover.entry import main
 
 main()

@@ -13,6 +13,7 @@ from gover.constants import (
     CONFIG_SCHEMA_VERSION,
     DEFAULT_DOWNLOAD_BASE,
     DEFAULT_INDEX_URL,
+    ENV_AUTO_INSTALL,
     ENV_CA_BUNDLE,
     ENV_DOWNLOAD_BASE,
     ENV_GPG,
@@ -37,6 +38,7 @@ KEYS: dict[str, tuple[Any, str | None, str]] = {
     "trusted_keys": ([], ENV_TRUSTED_KEYS, "paths"),
     "key_url": (GO_KEY_URL, ENV_KEY_URL, "url"),
     "index_ttl": (INDEX_TTL_SECONDS, ENV_INDEX_TTL, "seconds"),
+    "auto_install": (False, ENV_AUTO_INSTALL, "bool"),
 }
 
 
@@ -49,6 +51,7 @@ class Config:
     trusted_keys: tuple[str, ...] = field(default_factory=tuple)
     key_url: str = GO_KEY_URL
     index_ttl: int = INDEX_TTL_SECONDS
+    auto_install: bool = False
     origins: dict[str, str] = field(default_factory=dict, compare=False)
 
     def get(self, key: str) -> Any:
@@ -70,6 +73,15 @@ def _validate(key: str, value: Any, where: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: {key} must be a list of file paths")
         return tuple(value)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes", "on"):
+            return True
+        if text in ("false", "0", "no", "off", ""):
+            return False
+        raise ConfigError(f"{where}: {key} must be true or false")
     if kind == "seconds":
         try:
             seconds = int(value)

@@ -338,7 +338,9 @@ def _with_retries(
                     f"{what} {url} failed after {failures} attempts: {exc.reason}", hint
                 ) from None
             delay = min(base * (2 ** (failures - 1)), constants.MAX_BACKOFF)
-            output.notice(f"{url}: {exc.reason}; retrying in {delay:.2g}s ({failures}/{max_retries})")
+            output.notice(
+                f"{url}: {exc.reason}; retrying in {delay:.2g}s ({failures}/{max_retries})"
+            )
             time.sleep(delay)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gover.constants import CONFIG_NAME, ENV_HOME, RECEIPT_NAME
+from gover.constants import CONFIG_NAME, ENV_HOME, GLOBAL_FILE_NAME, RECEIPT_NAME
 
 APP = "gover"
 
@@ -78,6 +78,28 @@ def lock_file(name: str) -> Path:
 
 def shims_dir() -> Path:
     return data_dir() / "shims"
+
+
+def aliases_dir() -> Path:
+    """Alias files (1.22, 1, latest) naming the newest installed match; read by the shims."""
+    return data_dir() / "aliases"
+
+
+def alias_file(alias: str) -> Path:
+    return aliases_dir() / alias
+
+
+def global_version_file() -> Path:
+    return data_dir() / GLOBAL_FILE_NAME
+
+
+def shim_templates_dir() -> Path:
+    """The repo's shims/ (a source checkout), else the copy packaged as gover/_shims."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / "shims"
+    if (checkout / "resolve.sh").is_file():
+        return checkout
+    return here / "_shims"
 
 
 def keyring_dir() -> Path:

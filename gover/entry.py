@@ -1,0 +1,40 @@
+"""The entry point. Hot commands run without the CLI framework; every GoverError is caught
+here once: one line on stderr and its exit code, a traceback only with --debug/GOVER_DEBUG=1."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from gover import output
+from gover.constants import ENV_DEBUG
+from gover.errors import GoverError
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = os.environ.get(ENV_DEBUG) == "1" or "--debug" in args
+    try:
+        from gover import views
+
+        if not views.fast_path(args):
+            from gover import cli
+
+            cli.run(args)
+    except KeyboardInterrupt:
+        output.error("interrupted")
+        sys.exit(130)
+    except GoverError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        output.error(str(exc))
+        sys.exit(exc.exit_code)
+    except OSError as exc:
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        output.error(f"{where}{exc.strerror or exc}")
+        sys.exit(1)
+    sys.exit(0)

@@ -1,0 +1,350 @@
+# gover's version resolver in POSIX sh: the same rules as gover/resolve.py, starting no
+# process. Inlined into every shim by `gover rehash` and into the bash/zsh hooks.
+# Needs: _gv_data (gover's data dir), _gv_bom and _gv_cr (a UTF-8 BOM and a CR, put in as
+# literal bytes when rendered, since $(printf) would start a process). Sets on success: _gv_root (GOROOT, or empty for
+# system), _gv_sys (the system go, for system), _gv_tok (what was asked), _gv_src (why).
+# Returns 0 when a toolchain was chosen, 1 when the choice is not installed, 2 when the
+# choice is "system" but no system go exists.
+# Reading rules (shared with Python): regular files only; the first 1 KiB; NUL dropped;
+# a UTF-8 BOM and CRs tolerated; the first token of the first non-comment line must be a
+# version, a prefix, "latest" or "system"; anything else is ignored with a warning. NULs are
+# dropped before the 1 KiB is counted (sh's read drops them unseen). A version file that is
+# there but is not a readable regular file is skipped with a warning. $PWD is cleaned as
+# pathlib does ("." parts, repeated and trailing slashes dropped; ".." kept).
+
+_gv_warn() { printf 'gover: warning: %s\n' "$1" >&2; }
+
+# _gv_num S: S is 1-9 digits without a leading zero.
+_gv_num() {
+  case $1 in '' | *[!0-9]* | 0?* | ??????????*) return 1 ;; esac
+  return 0
+}
+
+# _gv_valid TOKEN: the version grammar gover accepts in files (no "go" prefix here).
+_gv_valid() {
+  case $1 in '' | *[!0-9a-z.]* | .* | *. | *..*) return 1 ;; esac
+  _gv_num "${1%%.*}" || return 1
+  case $1 in *.*) ;; *) return 0 ;; esac
+  _gv_r=${1#*.}
+  case $_gv_r in
+  *.*.*) return 1 ;;
+  *.*)
+    _gv_num "${_gv_r%%.*}" && _gv_num "${_gv_r#*.}"
+    return
+    ;;
+  esac
+  _gv_m=${_gv_r%%[a-z]*}
+  _gv_num "$_gv_m" || return 1
+  _gv_r=${_gv_r#"$_gv_m"}
+  [ -z "$_gv_r" ] && return 0
+  _gv_k=${_gv_r%%[0-9]*}
+  case $_gv_k in alpha | beta | rc) ;; *) return 1 ;; esac
+  _gv_r=${_gv_r#"$_gv_k"}
+  [ -z "$_gv_r" ] || _gv_num "$_gv_r"
+}
+
+# _gv_key V: split a valid version into _gk1 (major) _gk2 (minor) _gk3 (patch, -1 none)
+# _gk4 (kind rank: 0 none, 1 alpha, 2 beta, 3 rc) _gk5 (pre, -1 none), as cmd/go orders.
+_gv_key() {
+  _gk2=0 _gk3=-1 _gk4=0 _gk5=-1
+  _gk1=${1%%.*}
+  case $1 in *.*) ;; *)
+    _gk3=0
+    return
+    ;;
+  esac
+  _gv_r=${1#*.}
+  case $_gv_r in
+  *.*)
+    _gk2=${_gv_r%%.*} _gk3=${_gv_r#*.}
+    return
+    ;;
+  *[a-z]*) ;;
+  *)
+    _gk2=$_gv_r
+    [ "$_gk1" = 1 ] && [ "$_gk2" -lt 21 ] && _gk3=0
+    return
+    ;;
+  esac
+  _gk2=${_gv_r%%[a-z]*}
+  _gv_r=${_gv_r#"$_gk2"}
+  case $_gv_r in alpha*) _gk4=1 ;; beta*) _gk4=2 ;; rc*) _gk4=3 ;; esac
+  _gv_r=${_gv_r#alpha}
+  _gv_r=${_gv_r#beta}
+  _gv_r=${_gv_r#rc}
+  [ -n "$_gv_r" ] && _gk5=$_gv_r
+  return 0
+}
+
+# _gv_ge A B: A >= B in cmd/go order (both valid).
+_gv_ge() {
+  _gv_key "$2"
+  _gb1=$_gk1 _gb2=$_gk2 _gb3=$_gk3 _gb4=$_gk4 _gb5=$_gk5
+  _gv_key "$1"
+  [ "$_gk1" -ne "$_gb1" ] && { [ "$_gk1" -gt "$_gb1" ]; return; }
+  [ "$_gk2" -ne "$_gb2" ] && { [ "$_gk2" -gt "$_gb2" ]; return; }
+  [ "$_gk3" -ne "$_gb3" ] && { [ "$_gk3" -gt "$_gb3" ]; return; }
+  [ "$_gk4" -ne "$_gb4" ] && { [ "$_gk4" -gt "$_gb4" ]; return; }
+  [ "$_gk5" -ge "$_gb5" ]
+}
+
+# _gv_norm TOKEN: strip a "go" prefix into _gv_t; 1 if the result is not acceptable.
+_gv_norm() {
+  _gv_t=$1
+  case $_gv_t in system | latest) return 0 ;; go[0-9]*) _gv_t=${_gv_t#go} ;; esac
+  _gv_valid "$_gv_t"
+}
+
+# _gv_lines FILE: call _gv_line for each line of the first 1 KiB (CR, BOM, NUL removed);
+# stop when _gv_line returns 0. A line cut by the 1 KiB limit is not seen.
+_gv_lines() {
+  _gv_n=0 _gv_first=1
+  while IFS= read -r _gv_l || { [ -n "$_gv_l" ] && _gv_last=1; }; do
+    _gv_n=$((_gv_n + ${#_gv_l} + 1))
+    if [ -n "${_gv_last:-}" ]; then
+      _gv_n=$((_gv_n - 1))
+      _gv_last=
+    fi
+    [ "$_gv_n" -gt 1024 ] && return 1
+    if [ -n "$_gv_first" ]; then
+      _gv_first=
+      _gv_l=${_gv_l#"$_gv_bom"}
+    fi
+    _gv_l=${_gv_l%"$_gv_cr"}
+    _gv_line && return 0
+  done <"$1"
+  return 1
+}
+
+# _gv_reg FILE: 0 if FILE is a readable regular file. 1 if it is absent, or, with a warning
+# naming it, if it is a directory, FIFO, device or unreadable (resolve.py: pin_file).
+_gv_reg() {
+  [ -e "$1" ] || return 1
+  if ! [ -f "$1" ]; then
+    _gv_warn "ignoring $1: not a regular file"
+    return 1
+  fi
+  [ -r "$1" ] && return 0
+  _gv_warn "ignoring $1: not readable"
+  return 1
+}
+
+# _gv_clean PATH -> _gv_c: drop "." parts, repeated and trailing slashes, as pathlib does,
+# so the walk (and the go.work search above a go.mod) visits the same directories.
+_gv_clean() {
+  _gv_c=$1
+  while :; do
+    case $_gv_c in
+    *//*) _gv_c=${_gv_c%%//*}/${_gv_c#*//} ;;
+    */./*) _gv_c=${_gv_c%%/./*}/${_gv_c#*/./} ;;
+    */.) _gv_c=${_gv_c%/.} ;;
+    ?*/) _gv_c=${_gv_c%/} ;;
+    *) break ;;
+    esac
+  done
+  [ -n "$_gv_c" ] || _gv_c=/
+}
+
+# Version file line: skip blanks and comments; take the first word.
+_gv_vline() {
+  set -f
+  # shellcheck disable=SC2086
+  set -- $_gv_l
+  set +f
+  case ${1:-#} in \#*) return 1 ;; esac
+  _gv_word=$1
+  return 0
+}
+
+# .tool-versions line: "golang X" or "go X".
+_gv_tline() {
+  set -f
+  # shellcheck disable=SC2086
+  set -- $_gv_l
+  set +f
+  case ${1:-} in golang | go) ;; *) return 1 ;; esac
+  _gv_word=${2:-}
+  return 0
+}
+
+# go.mod / go.work line: "go X" and "toolchain goX" directives (stop at toolchain).
+_gv_mline() {
+  set -f
+  # shellcheck disable=SC2086
+  set -- $_gv_l
+  set +f
+  case ${1:-} in
+  go) [ -z "$_gv_go" ] && _gv_go=${2:-} ;;
+  toolchain)
+    _gv_tc=${2:-}
+    return 0
+    ;;
+  esac
+  return 1
+}
+
+# _gv_file KIND FILE: read a pin from FILE into _gv_tok (kinds: v, t). 0 = pinned.
+_gv_file() {
+  _gv_word=
+  if [ "$1" = v ]; then
+    _gv_line() { _gv_vline; }
+  else
+    _gv_line() { _gv_tline; }
+  fi
+  _gv_lines "$2" || return 1
+  if _gv_norm "$_gv_word"; then
+    _gv_tok=$_gv_t
+    return 0
+  fi
+  _gv_warn "ignoring $2: '$_gv_word' is not a Go version (use e.g. 1.22.10, 1.22, latest or system)"
+  return 1
+}
+
+# _gv_mod FILE: read go/toolchain lines; sets _gv_tok and _gv_min (1 = minimum semantics).
+_gv_mod() {
+  _gv_go= _gv_tc=
+  _gv_line() { _gv_mline; }
+  _gv_lines "$1"
+  if [ -n "$_gv_tc" ] && [ "$_gv_tc" != default ]; then
+    case $_gv_tc in go[0-9]*) _gv_t=${_gv_tc#go} ;; *) _gv_t=- ;; esac
+    if _gv_valid "$_gv_t"; then
+      _gv_tok=$_gv_t _gv_min=0 _gv_src="from the toolchain line in $1"
+      return 0
+    fi
+    _gv_warn "ignoring the toolchain line in $1: '$_gv_tc' is not a Go toolchain name"
+  fi
+  if [ -n "$_gv_go" ]; then
+    if _gv_valid "$_gv_go"; then
+      _gv_tok=$_gv_go _gv_min=1 _gv_src="from the go line in $1"
+      return 0
+    fi
+    _gv_warn "ignoring the go line in $1: '$_gv_go' is not a Go version"
+  fi
+  return 1
+}
+
+# _gv_installed NAME: sets _gv_root when versions/NAME is a complete install.
+_gv_installed() {
+  if [ -f "$_gv_data/versions/$1/.gover-receipt.json" ] && [ -f "$_gv_data/versions/$1/bin/go" ]; then
+    _gv_root=$_gv_data/versions/$1
+    _gv_name=$1
+    return 0
+  fi
+  return 1
+}
+
+# _gv_alias NAME: an alias file (prefix -> newest installed name) that points at an install.
+# Read like a version file (first line of the first 1 KiB; CR, BOM, NUL removed), silently.
+_gv_alias() {
+  [ -f "$_gv_data/aliases/$1" ] && [ -r "$_gv_data/aliases/$1" ] || return 1
+  _gv_line() {
+    _gv_a=$_gv_l
+    return 0
+  }
+  _gv_lines "$_gv_data/aliases/$1" || return 1
+  _gv_valid "$_gv_a" && _gv_installed "$_gv_a"
+}
+
+# _gv_lookup: _gv_tok (+ _gv_min) -> _gv_root / _gv_name. 0 found, 1 not installed.
+_gv_lookup() {
+  if [ "${_gv_min:-0}" = 1 ]; then
+    # go line: a minimum. Newest installed of the same minor, else newest installed, if >= it.
+    _gv_key "$_gv_tok"
+    if _gv_alias "$_gk1.$_gk2" && _gv_ge "$_gv_name" "$_gv_tok"; then return 0; fi
+    if _gv_installed "$_gv_tok"; then return 0; fi
+    if _gv_alias latest && _gv_ge "$_gv_name" "$_gv_tok"; then return 0; fi
+    return 1
+  fi
+  _gv_alias "$_gv_tok" && return 0
+  _gv_installed "$_gv_tok"
+}
+
+# _gv_system: the first go on PATH that is not a gover shim -> _gv_sys.
+_gv_system() {
+  _gv_sys=
+  _gv_p=$PATH:
+  while [ -n "$_gv_p" ]; do
+    _gv_d=${_gv_p%%:*}
+    _gv_p=${_gv_p#*:}
+    [ -n "$_gv_d" ] || _gv_d=.
+    # Skip gover shim dirs: ours by inode (even through a symlink), any other by marker.
+    if [ -f "$_gv_d/go" ] && [ -x "$_gv_d/go" ] && ! [ -f "$_gv_d/.gover-shims" ] &&
+      ! [ "$_gv_d/go" -ef "$_gv_data/shims/go" ]; then
+      _gv_sys=$_gv_d/go
+      return 0
+    fi
+  done
+  return 1
+}
+
+# _gv_resolve: the whole choice for $PWD. See the header for results.
+_gv_resolve() {
+  _gv_root= _gv_name= _gv_sys= _gv_tok= _gv_src= _gv_min=0
+  if [ -n "${GOVER_VERSION:-}" ]; then
+    if _gv_norm "$GOVER_VERSION"; then
+      _gv_tok=$_gv_t _gv_src="set by GOVER_VERSION (gover shell)"
+    else
+      _gv_warn "ignoring GOVER_VERSION='$GOVER_VERSION': not a Go version"
+    fi
+  fi
+  if [ -z "$_gv_tok" ]; then
+    _gv_clean "${PWD:-/}"
+    _gv_dir=$_gv_c
+    while :; do
+      _gv_f=${_gv_dir%/} # "" at the root, so the sources read "/.go-version"
+      if _gv_reg "$_gv_f/.go-version" && _gv_file v "$_gv_f/.go-version"; then
+        _gv_src="set by $_gv_f/.go-version"
+        break
+      fi
+      if _gv_reg "$_gv_f/.tool-versions" && _gv_file t "$_gv_f/.tool-versions"; then
+        _gv_src="set by $_gv_f/.tool-versions"
+        break
+      fi
+      if [ "${GOWORK:-}" != off ] && _gv_reg "$_gv_f/go.work" && _gv_mod "$_gv_f/go.work"; then
+        break
+      fi
+      if _gv_reg "$_gv_f/go.mod"; then
+        if [ "${GOWORK:-}" != off ]; then
+          _gv_w=$_gv_dir
+          while [ "$_gv_w" != / ] && [ -n "$_gv_w" ]; do
+            _gv_w=${_gv_w%/*}
+            [ -n "$_gv_w" ] || _gv_w=/
+            # The nearest go.work governs, pinned or not.
+            if [ -f "${_gv_w%/}/go.work" ]; then
+              _gv_reg "${_gv_w%/}/go.work" && _gv_mod "${_gv_w%/}/go.work" && break 2
+              break
+            fi
+          done
+        fi
+        _gv_mod "$_gv_f/go.mod" && break
+      fi
+      [ "$_gv_dir" = / ] && break
+      _gv_dir=${_gv_dir%/*}
+      [ -n "$_gv_dir" ] || _gv_dir=/
+    done
+    _gv_dir=${_gv_dir%/}
+  fi
+  if [ -z "$_gv_tok" ] && _gv_reg "$_gv_data/global" && _gv_file v "$_gv_data/global"; then
+    _gv_src="global default in $_gv_data/global"
+  fi
+  if [ -z "$_gv_tok" ]; then
+    _gv_tok=system _gv_src="no version file found; using the system go"
+  fi
+  if [ "$_gv_tok" = system ]; then
+    _gv_system && return 0
+    return 2
+  fi
+  _gv_lookup
+}
+
+# _gv_hint: what `gover install` should be given for the unmet choice -> _gv_want.
+_gv_hint() {
+  _gv_want=$_gv_tok
+  if [ "$_gv_min" = 1 ]; then
+    case $_gv_tok in *[a-z]*) ;; *)
+      _gv_key "$_gv_tok"
+      _gv_want=$_gk1.$_gk2
+      ;;
+    esac
+  fi
+}
