@@ -5,6 +5,9 @@ Order: GOVER_VERSION (gover shell) → walk up from the working directory; in ea
 GOWORK=off); the nearest directory with a pin wins → the global file → the system go.
 A `toolchain goX` line is exact; a `go X` line is a minimum: the newest installed release of
 the same minor that is ≥ X, else the newest installed release if it is ≥ X.
+Files: regular and readable only (anything else there is skipped with a warning); the first
+1 KiB not counting NUL bytes; BOM, CRs and NULs dropped; a bad token → a warning naming the
+file, and the walk goes on. The walk starts from $PWD spelled as pathlib spells it.
 """
 
 from __future__ import annotations
@@ -98,7 +101,7 @@ def read_lines(path: Path) -> list[bytes] | None:
     return [line.removesuffix(b"\r") for line in lines]
 
 
-def pin_file(path: Path) -> bool:
+def _pin_file(path: Path) -> bool:
     """Whether `path` should be read as a version file: silently no when it is absent; no,
     with a warning naming it, when it is there but not a readable regular file (a directory,
     a FIFO, a device, chmod 000). Mirrors _gv_reg in shims/resolve.sh."""
@@ -139,9 +142,16 @@ class Pin:
         }[self.kind]
 
 
+def _show(word: str) -> str:
+    """`word` for a warning, worded as the shim words it (_gv_show): quoted, or a stand-in
+    when it holds anything but printable ASCII, so a hostile file cannot put escape
+    sequences on the terminal."""
+    return f"'{word}'" if word.isascii() and word.isprintable() else "(unprintable text)"
+
+
 def _warn_bad(path: Path, word: str) -> None:
     output.warn(
-        f"ignoring {path}: {word!r} is not a Go version (use e.g. 1.22.10, 1.22, latest or system)"
+        f"ignoring {path}: {_show(word)} is not a Go version (use e.g. 1.22.10, 1.22, latest or system)"
     )
 
 
@@ -201,12 +211,12 @@ def read_gomod(path: Path) -> Pin | None:
         if _valid(name):
             return Pin(name, "toolchain", path)
         output.warn(
-            f"ignoring the toolchain line in {path}: {toolchain!r} is not a Go toolchain name"
+            f"ignoring the toolchain line in {path}: {_show(toolchain)} is not a Go toolchain name"
         )
     if go_line:
         if _valid(go_line):
             return Pin(go_line, "go-line", path, minimum=True)
-        output.warn(f"ignoring the go line in {path}: {go_line!r} is not a Go version")
+        output.warn(f"ignoring the go line in {path}: {_show(go_line)} is not a Go version")
     return None
 
 
@@ -239,7 +249,7 @@ def find_pin(cwd: Path | None = None) -> Pin:
         token = normalize_token(env)
         if token is not None:
             return Pin(token, "env", None)
-        output.warn(f"ignoring {ENV_VERSION}={env!r}: not a Go version")
+        output.warn(f"ignoring {ENV_VERSION}={_show(env)}: not a Go version")
     gowork_off = os.environ.get("GOWORK") == "off"
     directory = cwd if cwd is not None else working_dir()
     for d in _parents(directory):
@@ -247,20 +257,20 @@ def find_pin(cwd: Path | None = None) -> Pin:
             (read_version_file, VERSION_FILE),
             (read_tool_versions, TOOL_VERSIONS),
         ):
-            if pin_file(d / name):
+            if _pin_file(d / name):
                 pin = reader(d / name)
                 if pin is not None:
                     return pin
-        if not gowork_off and pin_file(d / GO_WORK):
+        if not gowork_off and _pin_file(d / GO_WORK):
             pin = read_gomod(d / GO_WORK)
             if pin is not None:
                 return pin
-        if pin_file(d / GO_MOD):
+        if _pin_file(d / GO_MOD):
             if not gowork_off:
                 for up in d.parents:
                     if _is_file(up / GO_WORK):
                         # The nearest go.work governs, pinned or not.
-                        if pin_file(up / GO_WORK):
+                        if _pin_file(up / GO_WORK):
                             pin = read_gomod(up / GO_WORK)
                             if pin is not None:
                                 return pin
@@ -269,7 +279,7 @@ def find_pin(cwd: Path | None = None) -> Pin:
             if pin is not None:
                 return pin
     global_file = paths.global_version_file()
-    if pin_file(global_file):
+    if _pin_file(global_file):
         pin = read_version_file(global_file, "global")
         if pin is not None:
             return pin

@@ -14,6 +14,12 @@
 
 _gv_warn() { printf 'gover: warning: %s\n' "$1" >&2; }
 
+# _gv_show WORD -> _gv_s: 'WORD' for a warning, or a stand-in when WORD holds anything but
+# printable ASCII: a hostile version file must not put escape sequences on the terminal.
+_gv_show() {
+  case $1 in *[![:print:]]*) _gv_s='(unprintable text)' ;; *) _gv_s="'$1'" ;; esac
+}
+
 # _gv_num S: S is 1-9 digits without a leading zero.
 _gv_num() {
   case $1 in '' | *[!0-9]* | 0?* | ??????????*) return 1 ;; esac
@@ -117,7 +123,7 @@ _gv_lines() {
 }
 
 # _gv_reg FILE: 0 if FILE is a readable regular file. 1 if it is absent, or, with a warning
-# naming it, if it is a directory, FIFO, device or unreadable (resolve.py: pin_file).
+# naming it, if it is a directory, FIFO, device or unreadable (resolve.py: _pin_file).
 _gv_reg() {
   [ -e "$1" ] || return 1
   if ! [ -f "$1" ]; then
@@ -196,7 +202,8 @@ _gv_file() {
     _gv_tok=$_gv_t
     return 0
   fi
-  _gv_warn "ignoring $2: '$_gv_word' is not a Go version (use e.g. 1.22.10, 1.22, latest or system)"
+  _gv_show "$_gv_word"
+  _gv_warn "ignoring $2: $_gv_s is not a Go version (use e.g. 1.22.10, 1.22, latest or system)"
   return 1
 }
 
@@ -211,14 +218,16 @@ _gv_mod() {
       _gv_tok=$_gv_t _gv_min=0 _gv_src="from the toolchain line in $1"
       return 0
     fi
-    _gv_warn "ignoring the toolchain line in $1: '$_gv_tc' is not a Go toolchain name"
+    _gv_show "$_gv_tc"
+    _gv_warn "ignoring the toolchain line in $1: $_gv_s is not a Go toolchain name"
   fi
   if [ -n "$_gv_go" ]; then
     if _gv_valid "$_gv_go"; then
       _gv_tok=$_gv_go _gv_min=1 _gv_src="from the go line in $1"
       return 0
     fi
-    _gv_warn "ignoring the go line in $1: '$_gv_go' is not a Go version"
+    _gv_show "$_gv_go"
+    _gv_warn "ignoring the go line in $1: $_gv_s is not a Go version"
   fi
   return 1
 }
@@ -284,7 +293,8 @@ _gv_resolve() {
     if _gv_norm "$GOVER_VERSION"; then
       _gv_tok=$_gv_t _gv_src="set by GOVER_VERSION (gover shell)"
     else
-      _gv_warn "ignoring GOVER_VERSION='$GOVER_VERSION': not a Go version"
+      _gv_show "$GOVER_VERSION"
+      _gv_warn "ignoring GOVER_VERSION=$_gv_s: not a Go version"
     fi
   fi
   if [ -z "$_gv_tok" ]; then
