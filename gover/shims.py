@@ -58,6 +58,14 @@ def render_shim(program: str, auto_install: bool) -> str:
     return body
 
 
+def render_cmd_shim(program: str) -> str:
+    """Windows: a .cmd shim that delegates to `gover exec` (cmd.exe cannot run resolve.sh)."""
+    body = _template("shim.cmd")
+    gover = " ".join(f'"{a}"' for a in gover_command())
+    body = body.replace("shim for @PROGRAM@", f"shim for {program}", 1)
+    return body.replace("@GOVER@", gover).replace("@PROGRAM@", program).replace("\n", "\r\n")
+
+
 def compute_aliases(installed: list[GoVersion]) -> dict[str, str]:
     """Prefix → newest installed stable release: `1.22`, `1`, `latest`."""
     aliases: dict[str, GoVersion] = {}
@@ -115,13 +123,14 @@ def rehash(auto_install: bool | None = None) -> RehashResult:
         if not marker.is_file():
             write_atomic(marker, "gover shims: never a system go\n")
         programs = _programs(items)
+        windows = os.name == "nt"
         for program in sorted(programs):
-            text = render_shim(program, auto_install)
-            path = sdir / program
+            text = render_cmd_shim(program) if windows else render_shim(program, auto_install)
+            path = sdir / (program + ".cmd" if windows else program)
             if not path.is_file() or path.read_text("utf-8") != text:
                 write_atomic(path, text, mode=0o755)
         for entry in os.listdir(sdir):
-            if entry not in programs and not entry.startswith("."):
+            if entry.removesuffix(".cmd") not in programs and not entry.startswith("."):
                 with contextlib.suppress(OSError):
                     (sdir / entry).unlink()
     return RehashResult(tuple(sorted(programs)), aliases)
