@@ -3,6 +3,7 @@ and that a built wheel carries the templates and the Go release key."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -22,10 +23,15 @@ def fake_install(name: str, programs: tuple[str, ...] = ("go", "gofmt")) -> Path
         exe = root / "bin" / prog
         exe.write_text(f'#!/bin/sh\necho "{prog} {name} $GOROOT"\n')
         exe.chmod(0o755)
-    paths.receipt_file(root).write_text(
-        '{"version": "%s", "url": "u", "filename": "f", "sha256": "%s", '
-        '"signer": "unsigned", "installed_at": "t"}' % (name, "0" * 64)
-    )
+    receipt = {
+        "version": name,
+        "url": "u",
+        "filename": "f",
+        "sha256": "0" * 64,
+        "signer": "unsigned",
+        "installed_at": "t",
+    }
+    paths.receipt_file(root).write_text(json.dumps(receipt))
     return root
 
 
