@@ -516,7 +516,9 @@ def test_not_installed_messages(proj: Path) -> None:
             resolve.select(proj)
         assert str(exc.value) == message
 
-        cli = run_gover("which", "go", cwd=proj, env={**env, "PWD": str(proj)})
+        cli = run_gover(
+            "which", "go", cwd=proj, env={**env, "PWD": str(proj), "PATH": default_path()}
+        )
         assert (cli.code, cli.out, cli.err) == (1, "", f"gover: error: {message}\n")
 
         proc = run_shim(proj, env=env, dryrun=False)

@@ -198,7 +198,7 @@ def test_system_go_found_or_clearly_missing(store: Path, tmp_path: Path) -> None
     cur = run_gover("current", cwd=plain, env={"PATH": path})
     assert cur.out == f"system ({sysdir / 'go'}) (no version file found; using the system go)\n"
 
-    none = run_in(plain, "go", "version", env=shim_env(store, PATH=f"{store / 'shims'}:/bin"))
+    none = run_in(plain, "go", "version", env=shim_env(store, PATH=str(store / "shims")))
     assert none.returncode == 127
     assert none.stderr == (
         "gover: no system go found on PATH (no version file found; using the system go); "
@@ -264,3 +264,18 @@ def test_auto_install_from_the_shim(mirror: object, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("go version go1.21.13 linux/amd64")
     assert run_gover("list").out == "1.21.13\n"
+
+
+def test_debian_system_go_is_used_for_system(store: Path, tmp_path: Path) -> None:
+    """Debian's golang-go (installed by .ci/run) is a real non-gover go: `system` runs it."""
+    debian = Path("/usr/lib/go-1.19/bin/go")
+    assert debian.is_file(), "apt-get install golang-go (done by .ci/run)"
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / ".go-version").write_text("system\n")
+    path = f"{store / 'shims'}:{debian.parent}"
+    r = run_in(plain, "go", "version", env=shim_env(store, PATH=path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("go version go1.19"), r.stdout
+    cur = run_gover("current", cwd=plain, env={"PATH": path})
+    assert cur.out == f"system ({debian}) (set by {plain / '.go-version'})\n"
