@@ -81,3 +81,19 @@ class UnknownSignerError(VerificationError):
     def __init__(self, message: str, hint: str | None = None, *, issuer: str) -> None:
         super().__init__(message, hint)
         self.issuer = issuer
+
+
+class BuildInfoError(GoverError):
+    """A file whose Go build info cannot be read; the message starts with the path."""
+
+
+class NotExecutableError(BuildInfoError):
+    """Neither ELF, Mach-O nor PE."""
+
+
+class NotGoBinaryError(BuildInfoError):
+    """A valid executable without Go build info."""
+
+
+class TruncatedBinaryError(BuildInfoError):
+    """An executable whose headers point past the end of the file."""
