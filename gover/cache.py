@@ -9,9 +9,9 @@ from gover import paths
 
 
 def clean() -> tuple[int, int]:
-    """Delete cached downloads and index copies; return (bytes freed, files removed)."""
+    """Delete cached downloads, index copies and verify probes; return (bytes, files)."""
     freed = count = 0
-    for base in (paths.downloads_dir(), paths.index_cache_dir()):
+    for base in (paths.downloads_dir(), paths.index_cache_dir(), paths.probes_dir()):
         if not base.is_dir():
             continue
         for dirpath, _dirs, files in os.walk(base):

@@ -15,7 +15,7 @@ import typer
 
 from gover import output, views
 from gover.constants import ENV_DEBUG
-from gover.errors import EXIT_USAGE, UsageError
+from gover.errors import UsageError
 
 app = typer.Typer(
     name="gover",
@@ -360,6 +360,89 @@ def rehash() -> None:
         output.status(f'add the shims to PATH: export PATH="{paths.shims_dir()}:$PATH"')
 
 
+# ---- verify ---------------------------------------------------------------------------------
+
+
+@app.command("verify")
+def verify_(
+    binaries: Annotated[
+        list[Path] | None, typer.Argument(help="Go binaries (or directories with --recursive).")
+    ] = None,
+    expect: Annotated[
+        str | None, typer.Option("--expect", help="Expected Go version (default: the selected).")
+    ] = None,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", "-r", help="Scan directories for Go executables.")
+    ] = False,
+    gomod: Annotated[
+        bool, typer.Option("--gomod", help="Check go.mod/go.work against the selected Go.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check binaries, go.mod or (with no argument) this shell's Go environment. Exit 4 on a mismatch."""
+    from gover import checks, envcheck
+    from gover.errors import EXIT_MISMATCH
+
+    if gomod:
+        if binaries or expect:
+            raise UsageError("--gomod takes no binaries or --expect")
+        res = checks.check_gomod()
+        if as_json:
+            output.emit_json(
+                {
+                    "file": str(res.mod.path),
+                    "go": res.mod.go,
+                    "toolchain": res.mod.toolchain,
+                    "selected": res.selected.tag if res.selected else None,
+                    "source": res.source,
+                    "problems": list(res.problems),
+                }
+            )
+        elif res.problems:
+            output.lines(res.problems)
+        else:
+            assert res.selected is not None
+            output.info(
+                f"{res.mod.path}: go {res.mod.go or '(none)'}, toolchain "
+                f"{res.mod.toolchain or '(none)'}: {res.selected.tag} ({res.source}) can build it"
+            )
+        if res.problems:
+            raise typer.Exit(EXIT_MISMATCH)
+        return
+    if not binaries:
+        if expect or recursive:
+            raise UsageError("--expect and --recursive need binaries to check")
+        _sel, found = envcheck.run_checks()
+        if as_json:
+            output.emit_json([{"check": c.name, "ok": c.ok, "detail": c.detail} for c in found])
+        else:
+            output.lines(f"{'ok ' if c.ok else 'BAD'} {c.name}: {c.detail}" for c in found)
+        if not all(c.ok for c in found):
+            raise typer.Exit(EXIT_MISMATCH)
+        return
+    want = checks.expectation(expect)
+    results = checks.check_binaries(binaries, want, recursive)
+    if as_json:
+        output.emit_json(
+            {
+                "expected": want.label,
+                "source": want.source,
+                "binaries": [
+                    {"path": str(r.path), "built_with": r.built_with, "ok": r.ok, "error": r.error}
+                    for r in results
+                ],
+            }
+        )
+    else:
+        output.lines(r.line(want, str(r.path)) for r in results)
+        if not results:
+            output.status("no Go executables found")
+    if any(r.error is None and not r.ok for r in results):
+        raise typer.Exit(EXIT_MISMATCH)
+    if any(r.error is not None for r in results):
+        raise typer.Exit(1)
+
+
 # ---- cache ----------------------------------------------------------------------------------
 
 
@@ -481,18 +564,9 @@ def keys_refresh() -> None:
 
 
 def run(argv: list[str] | None) -> None:
-    """Run the typer app; errors propagate to gover.entry.main, which reports them."""
-    import click
-
-    try:
-        app(args=argv, prog_name="gover", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
-    except click.exceptions.Abort as exc:
-        raise KeyboardInterrupt from exc
+    """Run the typer app in standalone mode: it reports its own usage errors (exit 2), exit
+    codes and Ctrl-C (130); a GoverError propagates to gover.entry.main, which reports it."""
+    app(args=argv, prog_name="gover")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_VERIFY = 3
+EXIT_MISMATCH = 4  # gover verify: a binary, go.mod or the environment disagrees
 
 
 class GoverError(Exception):

@@ -124,5 +124,10 @@ def download_file(filename: str) -> Path:
     return downloads_dir() / filename
 
 
+def probes_dir() -> Path:
+    """`gover verify` probes, one per toolchain, and their build cache."""
+    return cache_dir() / "probes"
+
+
 def index_cache_dir() -> Path:
     return cache_dir() / "index"

@@ -1,0 +1,201 @@
+"""`gover verify`: binaries against the expected Go, go.mod/go.work against the selected Go.
+
+Pure decisions over data from buildinfo.py and resolve.py; the CLI renders the results.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from gover import buildinfo, resolve
+from gover.errors import BuildInfoError, NotInstalledError, UsageError
+from gover.versions import GoVersion, VersionRequest
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What binaries should have been built with, and why."""
+
+    request: VersionRequest
+    label: str  # "go1.22.10"
+    source: str  # "set by /repo/.go-version", "from --expect"
+
+
+@dataclass(frozen=True)
+class BinaryResult:
+    path: Path
+    built_with: str | None  # "go1.22.5" (experiments dropped), None on error
+    ok: bool
+    error: str | None = None
+
+    def line(self, expect: Expectation, shown: str) -> str:
+        if self.error is not None:
+            return self.error
+        if self.ok:
+            return f"{shown}: built with {self.built_with}, as expected"
+        return f"{shown}: built with {self.built_with}, expected {expect.label} ({expect.source})"
+
+
+def toolchain_version(go_binary: Path) -> GoVersion:
+    """The version of a go command, from its own build info (no process)."""
+    info = buildinfo.read(go_binary)
+    return GoVersion.parse(info.go_version.split()[0])
+
+
+def expectation(expect: str | None, cwd: Path | None = None) -> Expectation:
+    if expect is not None:
+        request = VersionRequest.parse(expect)
+        label = f"go{request.text.removeprefix('go')}" if request.kind != "latest" else expect
+        return Expectation(request, label, "from --expect")
+    sel = resolve.select(cwd)
+    if sel.name is not None:
+        version = GoVersion.parse(sel.name)
+    else:
+        assert sel.system is not None
+        try:
+            version = toolchain_version(sel.system)
+        except BuildInfoError as exc:
+            raise NotInstalledError(
+                f"cannot tell the version of the system go {sel.system}: {exc}",
+                "pass --expect VERSION",
+            ) from exc
+    return Expectation(VersionRequest("exact", version.name, version), version.tag, sel.source)
+
+
+def _go_version_of(info: buildinfo.BuildInfo) -> GoVersion | None:
+    # runtime.Version() may carry " X:experiment"; a devel toolchain is not a version.
+    return GoVersion.try_parse(info.go_version.split()[0]) if info.go_version else None
+
+
+def check_binary(path: Path, expect: Expectation) -> BinaryResult:
+    try:
+        info = buildinfo.read(path)
+    except BuildInfoError as exc:
+        return BinaryResult(path, None, False, str(exc))
+    version = _go_version_of(info)
+    built = info.go_version.split()[0] if info.go_version else "(unknown)"
+    ok = version is not None and expect.request.matches(version, unstable=True)
+    return BinaryResult(path, built, ok)
+
+
+def walk_binaries(root: Path) -> Iterator[Path]:
+    """Go executables under `root` (others skipped silently); symlinks are not followed."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in (".git", "node_modules"))
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            if not p.is_symlink() and buildinfo.is_go_binary(p):
+                yield p
+
+
+def check_binaries(targets: list[Path], expect: Expectation, recursive: bool) -> list[BinaryResult]:
+    results: list[BinaryResult] = []
+    for target in targets:
+        if target.is_dir():
+            if not recursive:
+                results.append(
+                    BinaryResult(target, None, False, f"{target}: is a directory (use --recursive)")
+                )
+                continue
+            results.extend(check_binary(p, expect) for p in walk_binaries(target))
+        else:
+            results.append(check_binary(target, expect))
+    return results
+
+
+# ---- go.mod / go.work -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModFile:
+    path: Path
+    go: str | None  # "1.22.3"
+    toolchain: str | None  # "go1.22.10" (None when absent or "default")
+
+
+def parse_modfile(path: Path) -> ModFile:
+    try:
+        text = path.read_text("utf-8", errors="replace")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
+    go = toolchain = None
+    depth = 0
+    for raw in text.splitlines():
+        line = raw.split("//", 1)[0].strip()
+        if not line:
+            continue
+        if line.endswith("("):
+            depth += 1
+            continue
+        if line == ")":
+            depth = max(0, depth - 1)
+            continue
+        if depth:
+            continue
+        words = line.split()
+        if words[0] == "go" and len(words) > 1 and go is None:
+            go = words[1]
+        elif words[0] == "toolchain" and len(words) > 1 and toolchain is None:
+            toolchain = None if words[1] == "default" else words[1]
+    return ModFile(path, go, toolchain)
+
+
+def find_modfile(cwd: Path) -> Path | None:
+    """The file cmd/go obeys here: the nearest go.mod, unless a go.work governs it."""
+    gowork = os.environ.get("GOWORK", "")
+    if gowork and gowork not in ("off", "auto"):
+        return Path(gowork)
+    for d in (cwd, *cwd.parents):
+        if gowork != "off" and (d / "go.work").is_file():
+            return d / "go.work"
+        if (d / "go.mod").is_file():
+            for up in d.parents:
+                if gowork != "off" and (up / "go.work").is_file():
+                    return up / "go.work"
+            return d / "go.mod"
+    return None
+
+
+@dataclass(frozen=True)
+class GomodResult:
+    mod: ModFile
+    selected: GoVersion | None  # None when no installed Go satisfies the selection
+    source: str
+    problems: tuple[str, ...]
+
+
+def check_gomod(cwd: Path | None = None) -> GomodResult:
+    here = cwd if cwd is not None else resolve.working_dir()
+    path = find_modfile(here)
+    if path is None:
+        raise UsageError(f"no go.mod or go.work in {here} or above", "run it inside a module")
+    mod = parse_modfile(path)
+    try:
+        expect = expectation(None, here)
+    except NotInstalledError as exc:  # nothing installed can build it: a mismatch, not a crash
+        return GomodResult(mod, None, "", (f"{path}: {exc}",))
+    assert expect.request.version is not None
+    selected = expect.request.version
+    problems: list[str] = []
+    if mod.go is not None:
+        need = GoVersion.try_parse(mod.go)
+        if need is None:
+            problems.append(f"{path}: go line {mod.go!r} is not a Go version")
+        elif selected < need:
+            problems.append(
+                f"{path}: requires go >= {mod.go} but the selected Go is {selected.tag} "
+                f"({expect.source}); it cannot build this module; run: gover install {mod.go}"
+            )
+    if mod.toolchain is not None:
+        want = GoVersion.try_parse(mod.toolchain)
+        if want is None or not mod.toolchain.startswith("go"):
+            problems.append(f"{path}: toolchain line {mod.toolchain!r} is not a Go toolchain name")
+        elif want != selected:
+            problems.append(
+                f"{path}: toolchain {mod.toolchain} but the selected Go is {selected.tag} "
+                f"({expect.source}); run: gover install {want.name} (or update the toolchain line)"
+            )
+    return GomodResult(mod, selected, expect.source, tuple(problems))
