@@ -463,7 +463,7 @@ def download(
         ) from None
     show = output.stderr_is_tty() if progress is None else progress
     job = _Download(url, dest, partial, expected_size, timeout)
-    with _Progress(dest.name, enabled=show) as bar:
+    with output.Progress(dest.name, enabled=show) as bar:
         job.bar = bar
         if _is_file_url(url):
             return job.copy_file()
@@ -473,52 +473,6 @@ def download(
             return _with_retries(
                 url, "download of", job.attempt, retries=retries, backoff=backoff, hint=hint
             )
-
-
-class _Progress:
-    """A rich progress bar on stderr, or nothing. rich is imported only when shown."""
-
-    def __init__(self, label: str, *, enabled: bool) -> None:
-        self._label = label
-        self._enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> _Progress:
-        if self._enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-                TransferSpeedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-            )
-            self._progress.start()
-            self._task = self._progress.add_task(self._label, total=None)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-    def reset(self, *, completed: int, total: int | None) -> None:
-        if self._progress is not None:
-            self._progress.reset(self._task, completed=completed, total=total)
-
-    def advance(self, amount: int) -> None:
-        if self._progress is not None:
-            self._progress.advance(self._task, amount)
 
 
 class _Download:
@@ -533,7 +487,7 @@ class _Download:
         self.expected = expected
         self.timeout = timeout
         self.client: httpx.Client | None = None
-        self.bar = _Progress("", enabled=False)
+        self.bar = output.Progress("", enabled=False)
         self.size = 0
         self.hasher: Any = None  # sha256 of partial[:size]; None until needed
         try:

@@ -363,3 +363,47 @@ def test_keys_list_shows_pinned_go_key(mirror: Mirror, signing_key: TestKey) -> 
     assert "EB4C1BFD4F042F6DDDCCEC917721F63BD38B4796" in fps
     assert signing_key.fingerprint in fps
     assert not (Path(os.environ["HOME"]) / ".gnupg").exists()
+
+
+def test_progress_bar_on_a_terminal_only(mirror: Mirror) -> None:
+    import pexpect
+
+    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="100", TERM="xterm")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "gover", "install", "1.21.13"],
+        env=env,
+        timeout=120,
+        encoding="utf-8",
+        dimensions=(24, 100),
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    screen = child.before or ""
+    assert "go1.21.13.linux-amd64.tar.gz" in screen
+    assert "MB" in screen  # rich's DownloadColumn
+    assert "installed go 1.21.13" in screen
+
+
+def test_keys_refresh_accepts_only_the_pinned_key(
+    mirror: Mirror, other_key: TestKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = REPO / "gover" / "data" / "go-release-key.asc"
+    (mirror.root / "linux_signing_key.pub").write_bytes(real.read_bytes())
+    (mirror.root / "impostor.pub").write_bytes(other_key.public_key_path.read_bytes())
+    refreshed = Path(os.environ["GOVER_HOME"]) / "keys" / "go-release-key.asc"
+
+    monkeypatch.setenv("GOVER_KEY_URL", mirror.url + "impostor.pub")
+    bad = run_gover("keys", "refresh")
+    assert bad.code == 3
+    assert_one_line_error(
+        bad.err, mirror.url + "impostor.pub", "EB4C1BFD4F042F6DDDCCEC917721F63BD38B4796"
+    )
+    assert not refreshed.exists()
+
+    monkeypatch.setenv("GOVER_KEY_URL", mirror.url + "linux_signing_key.pub")
+    ok = run_gover("keys", "refresh")
+    assert ok.code == 0, ok.err
+    assert ok.out.startswith("refreshed EB4C1BFD4F042F6DDDCCEC917721F63BD38B4796 from ")
+    assert refreshed.is_file()
