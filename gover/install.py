@@ -95,7 +95,12 @@ def _check_signature(cfg: Config, archive_path: Path, sig_url: str, local_sig: P
             output.warn(f"{sig_url}: no signature published; checked the SHA-256 only")
             return "unsigned"
     return verify.verify_with_refresh(
-        cfg, archive_path, signature, sig_url, lambda u: download.fetch_bytes(u, cfg).content
+        cfg,
+        archive_path,
+        signature,
+        sig_url,
+        # One quick try: an offline machine should not wait out the full retry schedule.
+        lambda u: download.fetch_bytes(u, cfg, retries=1).content,
     )
 
 

@@ -688,15 +688,17 @@ def verify_with_refresh(
             unknown.hint,
             issuer=unknown.issuer,
         ) from exc
-    output.warn(f"signing key {unknown.issuer} unknown; refreshed the Go release key from {url}")
     try:
-        return Keyring(cfg).verify(path, signature, sig_source)
+        signer = Keyring(cfg).verify(path, signature, sig_source)
     except UnknownSignerError as exc:
         raise UnknownSignerError(
             f"{exc.message} (the Go release key just refreshed from {url} lacks it too)",
             _TRUST_HINT,
             issuer=exc.issuer,
         ) from exc
+    # Only worth a word when the refresh is what made the signature verifiable.
+    output.warn(f"signing key {unknown.issuer} unknown; refreshed the Go release key from {url}")
+    return signer
 
 
 # --------------------------------------------------------------------------- key management

@@ -144,6 +144,7 @@ def mirror_tree(
             shutil.copy2(src, dst)
         (root / (src.name + ".sha256")).write_text(goarchives.sha256_of(src))
         signing_key.sign(dst)
+    shutil.copy2(REPO / "gover" / "data" / "go-release-key.asc", root / "linux_signing_key.pub")
     return root
 
 
@@ -197,6 +198,8 @@ def mirror(
     monkeypatch.setenv("GOVER_DOWNLOAD_BASE", m.url)
     monkeypatch.setenv("GOVER_TRUSTED_KEYS", str(signing_key.public_key_path))
     monkeypatch.setenv("GOVER_GPG", "require")
+    # The Go key is "refreshed" from the mirror, never from the internet.
+    monkeypatch.setenv("GOVER_KEY_URL", m.url + "linux_signing_key.pub")
     mirror_server.clear_faults()
     yield m
     mirror_server.clear_faults()
