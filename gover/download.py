@@ -24,7 +24,7 @@ import os
 import re
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar
@@ -574,21 +574,25 @@ class _Download:
         with self._open_partial() as fh:
             try:
                 # No chunk_size: httpx would buffer up to it and lose the buffer on an error.
-                for chunk in response.iter_raw():
-                    if self.expected is not None and self.size + len(chunk) > self.expected:
-                        fh.close()
-                        self._size_error(
-                            f"body larger than the index says: more than {self.expected} bytes"
-                        )
-                    fh.write(chunk)
-                    self.hasher.update(chunk)
-                    self.size += len(chunk)
-                    self.bar.advance(len(chunk))
-                fh.flush()
-                os.fsync(fh.fileno())
+                self._write_all(fh, response.iter_raw(), "body")
             except OSError as exc:
                 self.hasher = None  # the file may hold bytes the hash has not seen
                 self._io_error(exc, self.partial)
+
+    def _write_all(self, fh: BinaryIO, chunks: Iterable[bytes], what: str) -> None:
+        """Append, hash and count chunks; stop as soon as they exceed the expected size."""
+        for chunk in chunks:
+            if self.expected is not None and self.size + len(chunk) > self.expected:
+                fh.close()
+                self._size_error(
+                    f"{what} larger than the index says: more than {self.expected} bytes"
+                )
+            fh.write(chunk)
+            self.hasher.update(chunk)
+            self.size += len(chunk)
+            self.bar.advance(len(chunk))
+        fh.flush()
+        os.fsync(fh.fileno())
 
     # -- file:// ---------------------------------------------------------------------
 
@@ -617,18 +621,7 @@ class _Download:
             self._ensure_hasher()
             with self._open_partial() as fh:
                 try:
-                    while chunk := src.read(constants.CHUNK_SIZE):
-                        if self.expected is not None and self.size + len(chunk) > self.expected:
-                            fh.close()
-                            self._size_error(
-                                f"file larger than the index says: more than {self.expected} bytes"
-                            )
-                        fh.write(chunk)
-                        self.hasher.update(chunk)
-                        self.size += len(chunk)
-                        self.bar.advance(len(chunk))
-                    fh.flush()
-                    os.fsync(fh.fileno())
+                    self._write_all(fh, iter(lambda: src.read(constants.CHUNK_SIZE), b""), "file")
                 except OSError as exc:
                     self._io_error(exc, self.partial)
         if self.expected is not None and self.size != self.expected:
