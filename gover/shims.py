@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gover import paths, store
@@ -24,8 +26,17 @@ def sh_quote(value: str) -> str:
     return "'" + value.replace("'", "'\\''") + "'"
 
 
-def _template(name: str) -> str:
+_PLACEHOLDER = re.compile(r"@[A-Z_]+@")
+
+
+def template(name: str) -> str:
     return (paths.shim_templates_dir() / name).read_text("utf-8")
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """Replace @NAME@ placeholders in one pass, so placeholder-like text inside a value
+    (a store path, resolve.sh itself) is never substituted again."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(0), m.group(0)), text)
 
 
 def gover_command() -> list[str]:
@@ -35,11 +46,11 @@ def gover_command() -> list[str]:
 
 def resolver_source() -> str:
     """shims/resolve.sh, shared by the shims and the bash/zsh hooks."""
-    return _template("resolve.sh")
+    return template("resolve.sh")
 
 
 def render_shim(program: str, auto_install: bool) -> str:
-    body = _template("shim.sh")
+    body = template("shim.sh")
     values = {
         "@DATA@": sh_quote(str(paths.data_dir())),
         "@PROGRAM@": sh_quote(program),
@@ -53,17 +64,15 @@ def render_shim(program: str, auto_install: bool) -> str:
     }
     # The first line names the program for humans; quote it only where it is code.
     body = body.replace("shim for @PROGRAM@", f"shim for {program}", 1)
-    for key, value in values.items():
-        body = body.replace(key, value)
-    return body
+    return fill(body, values)
 
 
 def render_cmd_shim(program: str) -> str:
     """Windows: a .cmd shim that delegates to `gover exec` (cmd.exe cannot run resolve.sh)."""
-    body = _template("shim.cmd")
+    body = template("shim.cmd")
     gover = " ".join(f'"{a}"' for a in gover_command())
     body = body.replace("shim for @PROGRAM@", f"shim for {program}", 1)
-    return body.replace("@GOVER@", gover).replace("@PROGRAM@", program).replace("\n", "\r\n")
+    return fill(body, {"@GOVER@": gover, "@PROGRAM@": program}).replace("\n", "\r\n")
 
 
 def compute_aliases(installed: list[GoVersion]) -> dict[str, str]:

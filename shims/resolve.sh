@@ -302,31 +302,35 @@ _gv_resolve() {
     _gv_dir=$_gv_c
     while :; do
       _gv_f=${_gv_dir%/} # "" at the root, so the sources read "/.go-version"
-      if _gv_reg "$_gv_f/.go-version" && _gv_file v "$_gv_f/.go-version"; then
-        _gv_src="set by $_gv_f/.go-version"
-        break
-      fi
-      if _gv_reg "$_gv_f/.tool-versions" && _gv_file t "$_gv_f/.tool-versions"; then
-        _gv_src="set by $_gv_f/.tool-versions"
-        break
-      fi
-      if [ "${GOWORK:-}" != off ] && _gv_reg "$_gv_f/go.work" && _gv_mod "$_gv_f/go.work"; then
-        break
-      fi
-      if _gv_reg "$_gv_f/go.mod"; then
-        if [ "${GOWORK:-}" != off ]; then
-          _gv_w=$_gv_dir
-          while [ "$_gv_w" != / ] && [ -n "$_gv_w" ]; do
-            _gv_w=${_gv_w%/*}
-            [ -n "$_gv_w" ] || _gv_w=/
-            # The nearest go.work governs, pinned or not.
-            if [ -f "${_gv_w%/}/go.work" ]; then
-              _gv_reg "${_gv_w%/}/go.work" && _gv_mod "${_gv_w%/}/go.work" && break 2
-              break
-            fi
-          done
+      # Most directories hold none of the four: four tests instead of four calls.
+      if [ -e "$_gv_f/.go-version" ] || [ -e "$_gv_f/.tool-versions" ] ||
+        [ -e "$_gv_f/go.work" ] || [ -e "$_gv_f/go.mod" ]; then
+        if _gv_reg "$_gv_f/.go-version" && _gv_file v "$_gv_f/.go-version"; then
+          _gv_src="set by $_gv_f/.go-version"
+          break
         fi
-        _gv_mod "$_gv_f/go.mod" && break
+        if _gv_reg "$_gv_f/.tool-versions" && _gv_file t "$_gv_f/.tool-versions"; then
+          _gv_src="set by $_gv_f/.tool-versions"
+          break
+        fi
+        if [ "${GOWORK:-}" != off ] && _gv_reg "$_gv_f/go.work" && _gv_mod "$_gv_f/go.work"; then
+          break
+        fi
+        if _gv_reg "$_gv_f/go.mod"; then
+          if [ "${GOWORK:-}" != off ]; then
+            _gv_w=$_gv_dir
+            while [ "$_gv_w" != / ] && [ -n "$_gv_w" ]; do
+              _gv_w=${_gv_w%/*}
+              [ -n "$_gv_w" ] || _gv_w=/
+              # The nearest go.work governs, pinned or not.
+              if [ -f "${_gv_w%/}/go.work" ]; then
+                _gv_reg "${_gv_w%/}/go.work" && _gv_mod "${_gv_w%/}/go.work" && break 2
+                break
+              fi
+            done
+          fi
+          _gv_mod "$_gv_f/go.mod" && break
+        fi
       fi
       [ "$_gv_dir" = / ] && break
       _gv_dir=${_gv_dir%/*}

@@ -36,7 +36,7 @@ def fake_install(name: str, programs: tuple[str, ...] = ("go", "gofmt")) -> Path
 
 
 def test_hostile_store_path_is_quoted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path / "it's $HOME `x` ü"
+    home = tmp_path / "it's $HOME `x` ü @CR@ @DATA@"
     monkeypatch.setenv("GOVER_HOME", str(home))
     root = fake_install("1.22.10")
     result = shims.rehash(auto_install=False)
