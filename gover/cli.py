@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gover import output, views
+from gover import completions, output, views
 from gover.constants import ENV_DEBUG
 from gover.errors import UsageError
 
@@ -67,7 +67,10 @@ def _config() -> Any:
 def install(
     versions: Annotated[
         list[str] | None,
-        typer.Argument(help="1.22.10, go1.22.10, 1.22 (newest 1.22.x), latest, 1.23rc1"),
+        typer.Argument(
+            help="1.22.10, go1.22.10, 1.22 (newest 1.22.x), latest, 1.23rc1",
+            autocompletion=completions.remote_versions,
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Reinstall over an existing copy.")
@@ -115,7 +118,12 @@ def install(
 
 @app.command()
 def uninstall(
-    versions: Annotated[list[str], typer.Argument(help="Installed versions to remove.")],
+    versions: Annotated[
+        list[str],
+        typer.Argument(
+            help="Installed versions to remove.", autocompletion=completions.installed_versions
+        ),
+    ],
 ) -> None:
     """Remove installed versions."""
     from gover import install as core
@@ -154,7 +162,12 @@ def list_(as_json: JsonOpt = False) -> None:
 
 @app.command("list-remote")
 def list_remote(
-    prefix: Annotated[str | None, typer.Argument(help="Only versions matching, e.g. 1.22")] = None,
+    prefix: Annotated[
+        str | None,
+        typer.Argument(
+            help="Only versions matching, e.g. 1.22", autocompletion=completions.remote_versions
+        ),
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include betas and RCs.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Re-fetch the release index.")] = False,
     as_json: JsonOpt = False,
@@ -193,13 +206,19 @@ def list_remote(
 
 # ---- selection ------------------------------------------------------------------------------
 
+PinArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="1.22.10, 1.22, latest or system", autocompletion=completions.selectable_versions
+    ),
+]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Pin it even though it is not installed.")]
 UnsetOpt = Annotated[bool, typer.Option("--unset", help="Remove the pin.")]
 
 
 @app.command()
 def local(
-    version: Annotated[str | None, typer.Argument(help="1.22.10, 1.22, latest or system")] = None,
+    version: PinArg = None,
     force: ForceOpt = False,
     unset: UnsetOpt = False,
 ) -> None:
@@ -218,7 +237,7 @@ def local(
 
 @app.command("global")
 def global_(
-    version: Annotated[str | None, typer.Argument(help="1.22.10, 1.22, latest or system")] = None,
+    version: PinArg = None,
     force: ForceOpt = False,
     unset: UnsetOpt = False,
 ) -> None:
@@ -253,7 +272,7 @@ def _shell_name(shell: str | None) -> str:
 
 @app.command()
 def shell(
-    version: Annotated[str | None, typer.Argument(help="1.22.10, 1.22, latest or system")] = None,
+    version: PinArg = None,
     unset: UnsetOpt = False,
     force: ForceOpt = False,
     shell_: ShellOpt = None,
@@ -279,7 +298,11 @@ def current(as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def which(program: Annotated[str, typer.Argument(help="go, gofmt, …")] = "go") -> None:
+def which(
+    program: Annotated[
+        str, typer.Argument(help="go, gofmt, …", autocompletion=completions.programs)
+    ] = "go",
+) -> None:
     """The absolute path of PROGRAM in the selected toolchain."""
     views.show_which(program)
 
@@ -291,7 +314,13 @@ def which(program: Annotated[str, typer.Argument(help="go, gofmt, …")] = "go")
 def exec_(
     ctx: typer.Context,
     version: Annotated[
-        str | None, typer.Option("--version", "-v", help="Use this version instead.")
+        str | None,
+        typer.Option(
+            "--version",
+            "-v",
+            help="Use this version instead.",
+            autocompletion=completions.selectable_versions,
+        ),
     ] = None,
 ) -> None:
     """Run a command with the selected toolchain: gover exec [--version V] -- go build."""
@@ -318,7 +347,7 @@ def exec_(
 @app.command()
 def env(shell_: ShellOpt = None) -> None:
     """Print exports for the selected toolchain: eval "$(gover env)"."""
-    from gover import pins, resolve
+    from gover import hooks, pins, resolve
 
     name = _shell_name(shell_)
     sel = resolve.select()
@@ -332,12 +361,12 @@ def env(shell_: ShellOpt = None) -> None:
         if name == "fish":
             if key == "PATH":
                 out.append(
-                    f"set -gx PATH {' '.join(_fish_quote(p) for p in value.split(os.pathsep))}"
+                    f"set -gx PATH {' '.join(hooks.fish_quote(p) for p in value.split(os.pathsep))}"
                 )
             else:
-                out.append(f"set -gx {key} {_fish_quote(value)}")
+                out.append(f"set -gx {key} {hooks.fish_quote(value)}")
         elif name == "pwsh":
-            out.append(f"$Env:{key} = '{value.replace(chr(39), chr(39) * 2)}'")
+            out.append(f"$Env:{key} = {hooks.pwsh_quote(value)}")
         else:
             import shlex
 
@@ -345,8 +374,34 @@ def env(shell_: ShellOpt = None) -> None:
     output.lines(out)
 
 
-def _fish_quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+@app.command()
+def hook(
+    shell_name: Annotated[
+        str,
+        typer.Argument(
+            metavar="SHELL", help="bash, zsh, fish or pwsh", autocompletion=completions.shells
+        ),
+    ],
+) -> None:
+    """Print code that selects Go before every prompt: eval "$(gover hook bash)"."""
+    from gover import hooks
+
+    output.info(hooks.render_hook(shell_name))
+
+
+@app.command("completions")
+def completions_(
+    shell_name: Annotated[
+        str,
+        typer.Argument(
+            metavar="SHELL", help="bash, zsh or fish", autocompletion=completions.shells
+        ),
+    ],
+) -> None:
+    """Print the completion script for SHELL (the same as completions/ in the repo)."""
+    if shell_name not in completions.FILES:
+        raise UsageError(f"no completion script for {shell_name!r}", "use: bash, zsh or fish")
+    output.info(completions.render(shell_name).rstrip("\n"))
 
 
 @app.command()
@@ -358,6 +413,29 @@ def rehash() -> None:
     output.info(f"{len(result.shims)} shims in {paths.shims_dir()}: {', '.join(result.shims)}")
     if not pins.shims_on_path():
         output.status(f'add the shims to PATH: export PATH="{paths.shims_dir()}:$PATH"')
+
+
+@app.command("init")
+def init(
+    shell_name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SHELL",
+            help="bash, zsh, fish or pwsh (default: the shell running gover, else $SHELL)",
+            autocompletion=completions.shells,
+        ),
+    ] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Add it to those files (a marked block, backup first).")
+    ] = False,
+) -> None:
+    """Print the shell setup gover needs and where it goes; --write adds it."""
+    from gover import initsetup
+
+    report = initsetup.run(shell_name, write=write)
+    for message in report.warnings:
+        output.warn(message)
+    output.lines(initsetup.render(report))
 
 
 # ---- verify ---------------------------------------------------------------------------------
@@ -566,6 +644,8 @@ def keys_refresh() -> None:
 def run(argv: list[str] | None) -> None:
     """Run the typer app in standalone mode: it reports its own usage errors (exit 2), exit
     codes and Ctrl-C (130); a GoverError propagates to gover.entry.main, which reports it."""
+    if completions.requested():
+        completions.enable()
     app(args=argv, prog_name="gover")
 
 

@@ -70,3 +70,9 @@ GLOBAL_FILE_NAME = "global"
 SHIMS_MARKER = ".gover-shims"
 VERSION_FILE_LIMIT = 1024
 MAX_SHIM_DEPTH = 8
+
+# Shell setup (`gover init`) and completion.
+SETUP_BLOCK_BEGIN = "# >>> gover >>>"
+SETUP_BLOCK_END = "# <<< gover <<<"
+SETUP_BACKUP_SUFFIX = ".gover-backup"
+COMPLETE_VAR = "_GOVER_COMPLETE"

@@ -98,3 +98,7 @@ class NotGoBinaryError(BuildInfoError):
 
 class TruncatedBinaryError(BuildInfoError):
     """An executable whose headers point past the end of the file."""
+
+
+class SetupError(GoverError):
+    """A shell startup file gover cannot edit safely (`gover init --write`)."""
