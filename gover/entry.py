@@ -8,12 +8,20 @@ import sys
 
 from gover import output
 from gover.constants import ENV_DEBUG
-from gover.errors import GoverError
+from gover.errors import GoverError, Interrupted
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted()
 
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = os.environ.get(ENV_DEBUG) == "1" or "--debug" in args
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         from gover import views
 

@@ -25,6 +25,16 @@ class GoverError(Exception):
         return self.message
 
 
+class Interrupted(GoverError):
+    """Ctrl-C. Raised from gover's SIGINT handler (not KeyboardInterrupt, which the CLI
+    framework would swallow), so cleanup runs on the way out and one line is printed."""
+
+    exit_code = 130
+
+    def __init__(self) -> None:
+        super().__init__("interrupted")
+
+
 class UsageError(GoverError):
     exit_code = EXIT_USAGE
 

@@ -110,8 +110,14 @@ def require(version: GoVersion) -> Installed:
 def lock(name: str, *, blocking: bool = True) -> Iterator[bool]:
     """An exclusive per-version lock (flock/msvcrt), released when the process dies."""
     path = paths.lock_file(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise InstallError(
+            f"cannot lock {name}: {path}: {exc.strerror or exc}",
+            "check that the gover store is writable",
+        ) from exc
     acquired = False
     try:
         if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
