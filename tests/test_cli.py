@@ -31,7 +31,9 @@ def test_traceback_only_with_debug(how: tuple[str, ...]) -> None:
     debug = run_gover(*how, "uninstall", "1.22.10", env=env)
     assert debug.code == 1
     assert "Traceback (most recent call last)" in debug.err
-    assert debug.err.endswith("gover: error: go 1.22.10 is not installed; see installed versions: gover list\n")
+    assert debug.err.endswith(
+        "gover: error: go 1.22.10 is not installed; see installed versions: gover list\n"
+    )
 
 
 def test_fast_path_and_full_cli_agree() -> None:
@@ -43,3 +45,26 @@ def test_fast_path_and_full_cli_agree() -> None:
 def test_version_flag() -> None:
     r = run_gover("--version")
     assert (r.code, r.out) == (0, "gover 0.1.0\n")
+
+
+@pytest.mark.parametrize("command", [("current",), ("which",), ("list",), ("list", "--json")])
+def test_hot_commands_import_no_network_or_cli_stack(command: tuple[str, ...]) -> None:
+    """`gover current` must not pay for httpx, gnupg, rich or typer (house style: lazy)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = dict(os.environ, PYTHONPATH=str(REPO), GOVER_VERSION="system")
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gover", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "gover.entry" in imported
+    for heavy in ("httpx", "gnupg", "rich", "typer", "click", "ssl"):
+        assert heavy not in imported, heavy
