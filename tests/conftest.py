@@ -237,11 +237,6 @@ def run_gover(
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
-@pytest.fixture
-def gover() -> type[object]:
-    return run_gover  # type: ignore[return-value]
-
-
 def go_run(
     goroot: Path, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
