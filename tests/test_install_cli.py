@@ -407,3 +407,18 @@ def test_keys_refresh_accepts_only_the_pinned_key(
     assert ok.code == 0, ok.err
     assert ok.out.startswith("refreshed EB4C1BFD4F042F6DDDCCEC917721F63BD38B4796 from ")
     assert refreshed.is_file()
+
+
+def test_mislabelled_archive_is_refused(
+    mirror: Mirror, go_archives: dict[str, Path], tmp_path: Path
+) -> None:
+    """A go1.21.13 tree under a go1.22.10 name: the hash matches what the user gave, the
+    VERSION file inside does not."""
+    fake = tmp_path / "go1.22.10.linux-amd64.tar.gz"
+    os.link(go_archives["1.21.13"], fake)
+    sha = _index_sha(mirror, "1.21.13")
+    r = run_gover("install", "--file", str(fake), "--sha256", sha, env={"GOVER_GPG": "off"})
+    assert r.code == 3
+    assert_one_line_error(r.err, "archive holds go1.21.13, not go1.22.10")
+    assert visible_versions() == []
+    assert not list(store_root().glob(".staging-*"))
