@@ -144,10 +144,10 @@ def parse_modfile(path: Path) -> ModFile:
 
 
 def find_modfile(cwd: Path) -> Path | None:
-    """The file cmd/go obeys here: the nearest go.mod, unless a go.work governs it."""
+    """The file that pins the version here, by resolve.py's rules: the nearest go.work or
+    go.mod, a go.mod deferring to a go.work above it unless GOWORK=off. (A GOWORK naming a
+    file is not followed, as the resolver and the shims do not follow it either.)"""
     gowork = os.environ.get("GOWORK", "")
-    if gowork and gowork not in ("off", "auto"):
-        return Path(gowork)
     for d in (cwd, *cwd.parents):
         if gowork != "off" and (d / "go.work").is_file():
             return d / "go.work"
