@@ -13,29 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from gover import completions, paths
+from gover import completions
 from tests.conftest import REPO, file_entry, index_entry, run_gover
+from tests.support import fakego
 
 COMPLETIONS = REPO / "completions"
 ZERO = "0" * 64
 
 
 def fake_install(name: str, programs: tuple[str, ...] = ("go", "gofmt")) -> None:
-    root = paths.version_dir(name)
-    (root / "bin").mkdir(parents=True)
-    for prog in programs:
-        exe = root / "bin" / prog
-        exe.write_text("#!/bin/sh\n")
-        exe.chmod(0o755)
-    receipt = {
-        "version": name,
-        "url": "u",
-        "filename": "f",
-        "sha256": ZERO,
-        "signer": "unsigned",
-        "installed_at": "t",
-    }
-    paths.receipt_file(root).write_text(json.dumps(receipt))
+    fakego.fake_install(name, programs, "#!/bin/sh\n")
 
 
 @pytest.fixture

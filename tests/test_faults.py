@@ -5,7 +5,6 @@ The disk is a real tmpfs mounted for the test (the tests run as root, as CI does
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -17,24 +16,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, Mirror, run_gover
+from tests.support import fakego
 from tests.test_install_cli import assert_one_line_error
 
 
-def fake_install(home: Path, name: str) -> Path:
-    root = home / "versions" / name
-    (root / "bin").mkdir(parents=True)
-    (root / "bin" / "go").write_text(f"#!/bin/sh\necho go version go{name} fake\n")
-    (root / "bin" / "go").chmod(0o755)
-    receipt = {
-        "version": name,
-        "url": "u",
-        "filename": "f",
-        "sha256": "0" * 64,
-        "signer": "unsigned",
-        "installed_at": "t",
-    }
-    (root / ".gover-receipt.json").write_text(json.dumps(receipt))
-    return root
+def fake_install(name: str) -> Path:
+    """An install under the current GOVER_HOME (the tests point it at the disk under test)."""
+    return fakego.fake_install(name, script="#!/bin/sh\necho go version go{name} fake\n")
 
 
 def leftovers(home: Path) -> list[str]:
@@ -60,7 +48,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 def test_ctrl_c_mid_extract_leaves_nothing(mirror: Mirror) -> None:
     home = Path(os.environ["GOVER_HOME"])
-    fake_install(home, "1.20.1")
+    fake_install("1.20.1")
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(
         [sys.executable, "-m", "gover", "install", "1.22.10"],
@@ -88,7 +76,7 @@ def test_disk_full_mid_extract(
 ) -> None:
     home = small_disk / "gover home"
     monkeypatch.setenv("GOVER_HOME", str(home))
-    before = fake_install(home, "1.20.1")
+    before = fake_install("1.20.1")
     r = run_gover("install", "1.22.10")
     assert r.code == 1
     assert_one_line_error(r.err, "No space left on device")
@@ -101,7 +89,7 @@ def test_disk_full_mid_extract(
 def test_read_only_store(mirror: Mirror, small_disk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = small_disk / "gover home"
     monkeypatch.setenv("GOVER_HOME", str(home))
-    fake_install(home, "1.20.1")
+    fake_install("1.20.1")
     (home / "cache").mkdir()
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     r = run_gover("install", "1.21.13")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ import pytest
 from gover import resolve, shims
 from gover.errors import NotInstalledError
 from tests.conftest import REPO, run_gover
+from tests.support import fakego
 
 INSTALLED = ("1.20.14", "1.21.0", "1.21.13", "1.22.9", "1.22.10", "1.23rc1")
 WARN = "gover: warning: "
@@ -38,20 +38,7 @@ def gover_home() -> Path:
 def install_fake(*names: str) -> None:
     """A complete-looking install: receipt + an executable bin/go (a tiny script)."""
     for name in names:
-        root = gover_home() / "versions" / name
-        (root / "bin").mkdir(parents=True, exist_ok=True)
-        go = root / "bin" / "go"
-        go.write_text(f"#!/bin/sh\necho fake go {name}\n")
-        go.chmod(0o755)
-        receipt = {
-            "version": name,
-            "url": "u",
-            "filename": "f",
-            "sha256": "0" * 64,
-            "signer": "unsigned",
-            "installed_at": "t",
-        }
-        (root / ".gover-receipt.json").write_text(json.dumps(receipt))
+        fakego.fake_install(name, script="#!/bin/sh\necho fake go {name}\n")
 
 
 def rehash() -> Path:

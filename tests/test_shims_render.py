@@ -3,7 +3,6 @@ and that a built wheel carries the templates and the Go release key."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,25 +13,11 @@ import pytest
 
 from gover import paths, shims
 from tests.conftest import REPO
+from tests.support import fakego
 
 
 def fake_install(name: str, programs: tuple[str, ...] = ("go", "gofmt")) -> Path:
-    root = paths.version_dir(name)
-    (root / "bin").mkdir(parents=True)
-    for prog in programs:
-        exe = root / "bin" / prog
-        exe.write_text(f'#!/bin/sh\necho "{prog} {name} $GOROOT"\n')
-        exe.chmod(0o755)
-    receipt = {
-        "version": name,
-        "url": "u",
-        "filename": "f",
-        "sha256": "0" * 64,
-        "signer": "unsigned",
-        "installed_at": "t",
-    }
-    paths.receipt_file(root).write_text(json.dumps(receipt))
-    return root
+    return fakego.fake_install(name, programs)
 
 
 def test_hostile_store_path_is_quoted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
