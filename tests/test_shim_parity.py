@@ -315,6 +315,19 @@ def built(s: Scenario) -> Iterator[tuple[Path, dict[str, str]]]:
         shutil.rmtree(base)
 
 
+def _run(shim: Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(shim)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        encoding="utf-8",
+        errors="backslashreplace",
+        timeout=20,
+        check=False,
+    )
+
+
 def check(s: Scenario) -> int:
     """Every directory of the scenario: shim == resolve.py. Returns how many were compared."""
     with built(s) as (tree, env):
@@ -324,16 +337,7 @@ def check(s: Scenario) -> int:
             d = tree.joinpath(*rel)
             pwd = _spell(d, s.pwd_style)
             sh_env = {**env, "PWD": pwd, "HOME": os.environ["HOME"], "GOVER_SHIM_DRYRUN": "1"}
-            sh = subprocess.run(
-                [str(shim)],
-                cwd=d,
-                env=sh_env,
-                capture_output=True,
-                encoding="utf-8",
-                errors="backslashreplace",
-                timeout=20,
-                check=False,
-            )
+            sh = _run(shim, d, sh_env)
             assert sh.returncode == 0, sh.stderr
             err = io.StringIO()
             with environ(env), contextlib.redirect_stderr(err):
@@ -343,16 +347,7 @@ def check(s: Scenario) -> int:
             assert sh.stderr.splitlines() == err.getvalue().splitlines(), where
             if py_message is not None:
                 del sh_env["GOVER_SHIM_DRYRUN"]
-                proc = subprocess.run(
-                    [str(shim)],
-                    cwd=d,
-                    env=sh_env,
-                    capture_output=True,
-                    encoding="utf-8",
-                    errors="backslashreplace",
-                    timeout=20,
-                    check=False,
-                )
+                proc = _run(shim, d, sh_env)
                 assert proc.returncode == 127, where
                 assert proc.stderr.splitlines()[-1] == f"gover: {py_message}", where
             compared += 1
