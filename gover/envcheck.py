@@ -110,15 +110,6 @@ def _binary_version(go: Path) -> str | None:
         return None
 
 
-def _is_our_shim(go: Path) -> bool:
-    try:
-        return (go.parent / ".gover-shims").is_file() or os.path.samefile(
-            go, paths.shims_dir() / "go"
-        )
-    except OSError:
-        return False
-
-
 def run_checks() -> tuple[resolve.Selection, list[Check]]:
     sel = resolve.select()
     checks: list[Check] = []
@@ -162,7 +153,7 @@ def run_checks() -> tuple[resolve.Selection, list[Check]]:
                 f'no go on PATH; add gover\'s shims: export PATH="{paths.shims_dir()}:$PATH"',
             )
         )
-    elif _is_our_shim(path_go):
+    elif resolve.is_gover_shim(path_go):
         checks.append(Check("PATH", True, f"go on PATH is gover's shim {path_go}"))
     else:
         got = _binary_version(path_go) or "(unknown)"
@@ -192,7 +183,9 @@ def run_checks() -> tuple[resolve.Selection, list[Check]]:
         )
     else:
         tree = _tree_version(Path(goroot)) or "(no VERSION file)"
-        runner_version = want if _is_our_shim(runner) else (_binary_version(runner) or "(unknown)")
+        runner_version = (
+            want if resolve.is_gover_shim(runner) else (_binary_version(runner) or "(unknown)")
+        )
         ok = tree.split()[0] == runner_version
         detail = f"go env GOROOT = {goroot} ({tree})"
         if not ok:

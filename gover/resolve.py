@@ -326,23 +326,24 @@ def lookup(pin: Pin) -> str | None:
     return alias_target(pin.token) or (pin.token if installed_root(pin.token) else None)
 
 
-def system_go() -> Path | None:
-    """The first `go` on PATH that is not a gover shim (ours by inode, others by marker)."""
+def is_gover_shim(candidate: Path) -> bool:
+    """A gover shim: ours by inode (even through a symlinked dir), any other by marker."""
+    if _is_file(candidate.parent / SHIMS_MARKER):
+        return True
     ours = paths.shims_dir() / "go"
+    try:
+        return _exists(ours) and os.path.samefile(candidate, ours)
+    except OSError:
+        return False
+
+
+def system_go() -> Path | None:
+    """The first `go` on PATH that is not a gover shim."""
     exe = "go.exe" if os.name == "nt" else "go"
     for entry in os.environ.get("PATH", "").split(os.pathsep):
-        d = Path(entry or ".")
-        candidate = d / exe
-        if not (_is_file(candidate) and os.access(candidate, os.X_OK)):
-            continue
-        if _is_file(d / SHIMS_MARKER):
-            continue
-        try:
-            if _exists(ours) and os.path.samefile(candidate, ours):
-                continue
-        except OSError:
-            pass
-        return candidate
+        candidate = Path(entry or ".") / exe
+        if _is_file(candidate) and os.access(candidate, os.X_OK) and not is_gover_shim(candidate):
+            return candidate
     return None
 
 
