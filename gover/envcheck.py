@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from gover import buildinfo, paths, resolve
+from gover import buildinfo, paths, resolve, store
 from gover.errors import BuildInfoError, GoverError
 from gover.versions import GoVersion
 
@@ -93,14 +93,6 @@ def probe_binary(sel: resolve.Selection) -> Path:
             )
         os.replace(built, out)
     return out
-
-
-def _tree_version(root: Path) -> str | None:
-    try:
-        first = (root / "VERSION").read_text("utf-8", errors="replace").splitlines()[0].strip()
-    except (OSError, IndexError):
-        return None
-    return first or None
 
 
 def _binary_version(go: Path) -> str | None:
@@ -182,7 +174,7 @@ def run_checks() -> tuple[resolve.Selection, list[Check]]:
             Check("go env GOROOT", False, f"`{runner} env GOROOT` failed: {proc.stderr.strip()}")
         )
     else:
-        tree = _tree_version(Path(goroot)) or "(no VERSION file)"
+        tree = store.tree_version(Path(goroot)) or "(no VERSION file)"
         runner_version = (
             want if resolve.is_gover_shim(runner) else (_binary_version(runner) or "(unknown)")
         )
@@ -197,7 +189,7 @@ def run_checks() -> tuple[resolve.Selection, list[Check]]:
 
     inherited = os.environ.get("GOROOT")
     if inherited:
-        held = _tree_version(Path(inherited))
+        held = store.tree_version(Path(inherited))
         ok = held is not None and held.split()[0] == want
         if ok:
             detail = f"GOROOT={inherited} (from the environment) holds {held}"

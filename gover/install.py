@@ -108,7 +108,8 @@ def _extract_and_commit(archive_path: Path, version: GoVersion, receipt: store.R
     staging = store.new_staging(version.name)
     try:
         archive.extract(archive_path, staging)
-        got = _version_file(staging)
+        held = store.tree_version(staging)
+        got = GoVersion.try_parse(held) if held else None
         if got is not None and got != version:
             raise VerificationError(
                 f"{archive_path.name}: archive holds go{got}, not go{version}",
@@ -117,14 +118,6 @@ def _extract_and_commit(archive_path: Path, version: GoVersion, receipt: store.R
         return store.commit(staging, version.name, receipt)
     finally:
         store.discard(staging)
-
-
-def _version_file(root: Path) -> GoVersion | None:
-    try:
-        first = (root / "VERSION").read_text("utf-8", errors="replace").splitlines()[0]
-    except (OSError, IndexError):
-        return None
-    return GoVersion.try_parse(first.strip())
 
 
 def _now() -> str:

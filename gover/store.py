@@ -59,6 +59,15 @@ class Installed:
         return self.version.name
 
 
+def tree_version(root: Path) -> str | None:
+    """The first line of a Go tree's VERSION file (`go1.22.10`), or None."""
+    try:
+        first = (root / "VERSION").read_text("utf-8", errors="replace").splitlines()[0].strip()
+    except (OSError, IndexError):
+        return None
+    return first or None
+
+
 def _is_complete(root: Path) -> Receipt | None:
     receipt = Receipt.load(paths.receipt_file(root))
     if receipt is None or not paths.go_binary(root).is_file():
