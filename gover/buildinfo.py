@@ -67,6 +67,12 @@ class BuildInfo:
     settings: tuple[tuple[str, str], ...]
     raw_modinfo: str
 
+    @property
+    def toolchain(self) -> str:
+        """The Go version without runtime.Version()'s " X:experiment" suffix; "" if none."""
+        words = self.go_version.split()
+        return words[0] if words else ""
+
     def setting(self, key: str) -> str | None:
         """The value of the first build setting named `key`."""
         for k, v in self.settings:

@@ -42,7 +42,7 @@ class BinaryResult:
 def toolchain_version(go_binary: Path) -> GoVersion:
     """The version of a go command, from its own build info (no process)."""
     info = buildinfo.read(go_binary)
-    return GoVersion.parse(info.go_version.split()[0])
+    return GoVersion.parse(info.toolchain)
 
 
 def expectation(expect: str | None, cwd: Path | None = None) -> Expectation:
@@ -65,18 +65,13 @@ def expectation(expect: str | None, cwd: Path | None = None) -> Expectation:
     return Expectation(VersionRequest("exact", version.name, version), version.tag, sel.source)
 
 
-def _go_version_of(info: buildinfo.BuildInfo) -> GoVersion | None:
-    # runtime.Version() may carry " X:experiment"; a devel toolchain is not a version.
-    return GoVersion.try_parse(info.go_version.split()[0]) if info.go_version else None
-
-
 def check_binary(path: Path, expect: Expectation) -> BinaryResult:
     try:
         info = buildinfo.read(path)
     except BuildInfoError as exc:
         return BinaryResult(path, None, False, str(exc))
-    version = _go_version_of(info)
-    built = info.go_version.split()[0] if info.go_version else "(unknown)"
+    version = GoVersion.try_parse(info.toolchain)  # None for a devel toolchain
+    built = info.toolchain or "(unknown)"
     ok = version is not None and expect.request.matches(version, unstable=True)
     return BinaryResult(path, built, ok)
 

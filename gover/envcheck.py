@@ -97,7 +97,7 @@ def probe_binary(sel: resolve.Selection) -> Path:
 
 def _binary_version(go: Path) -> str | None:
     try:
-        return buildinfo.read(go).go_version.split()[0]
+        return buildinfo.read(go).toolchain or None
     except BuildInfoError:
         return None
 
