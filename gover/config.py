@@ -20,6 +20,7 @@ from gover.constants import (
     ENV_INDEX_TTL,
     ENV_INDEX_URL,
     ENV_KEY_URL,
+    ENV_TIMEOUT,
     ENV_TRUSTED_KEYS,
     GO_KEY_URL,
     GPG_AUTO,
@@ -39,6 +40,8 @@ KEYS: dict[str, tuple[Any, str | None, str]] = {
     "key_url": (GO_KEY_URL, ENV_KEY_URL, "url"),
     "index_ttl": (INDEX_TTL_SECONDS, ENV_INDEX_TTL, "seconds"),
     "auto_install": (False, ENV_AUTO_INSTALL, "bool"),
+    # Overall deadline per request (headers and body); 0 = scale with the file's size.
+    "timeout": (0, ENV_TIMEOUT, "seconds"),
 }
 
 
@@ -52,6 +55,7 @@ class Config:
     key_url: str = GO_KEY_URL
     index_ttl: int = INDEX_TTL_SECONDS
     auto_install: bool = False
+    timeout: int = 0
     origins: dict[str, str] = field(default_factory=dict, compare=False)
 
     def get(self, key: str) -> Any:
