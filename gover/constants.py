@@ -77,3 +77,10 @@ SETUP_BLOCK_BEGIN = "# >>> gover >>>"
 SETUP_BLOCK_END = "# <<< gover <<<"
 SETUP_BACKUP_SUFFIX = ".gover-backup"
 COMPLETE_VAR = "_GOVER_COMPLETE"
+
+# Acquire pipeline hardening (download, verify, extract).
+MAX_ARCHIVE_DEPTH = 64  # directory levels below go/ (a Go release needs about 12)
+DEADLINE_BASE = 60.0  # seconds: the automatic overall deadline of any request...
+DEADLINE_RATE = 256 << 10  # ...plus one second per this many bytes expected
+MAX_SIGNATURE_BYTES = 64 << 10  # a .asc file, wherever it comes from
+MAX_INDEX_BYTES = 64 << 20  # the release index, fetched or cached
