@@ -8,6 +8,12 @@ type (only files, directories and symlinks), a symlink's target (resolved in the
 tree built so far, as the kernel would), duplicates, and caps on member count
 and unpacked bytes (declared sizes first, and bytes actually written as well).
 `tarfile.data_filter` is applied to every member too, as defence in depth.
+Directories nest at most MAX_ARCHIVE_DEPTH levels (a Go release needs about 12): a
+deeper tree is refused before it can break recursive tools later.
+
+The archive may be given as an open binary file: the installer passes the descriptor it
+downloaded and verified, so the bytes extracted are the bytes checked, and the SHA-256 of
+what the tar path read is returned in the stats for one last comparison.
 
 Speed (a Go release is ~10-15k members, ~230 MB unpacked): the tar path is one
 streaming pass over three threads. A pump thread reads and inflates the gzip
@@ -24,6 +30,7 @@ and no member may pass through a symlink or a file.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import queue
 import stat
@@ -35,10 +42,16 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, NoReturn, Protocol, cast
+from typing import BinaryIO, NamedTuple, NoReturn, Protocol, cast
 
-from gover.constants import ARCHIVE_ROOT, MAX_ARCHIVE_MEMBERS, MAX_UNPACKED_BYTES
+from gover.constants import (
+    ARCHIVE_ROOT,
+    MAX_ARCHIVE_DEPTH,
+    MAX_ARCHIVE_MEMBERS,
+    MAX_UNPACKED_BYTES,
+)
 from gover.errors import ArchiveError, InstallError
+from gover.fsutil import open_regular
 
 __all__ = ["GZIP_BACKEND", "ExtractStats", "extract"]
 
@@ -112,6 +125,7 @@ class ExtractStats:
     dirs: int
     symlinks: int
     bytes: int
+    sha256: str = ""  # of the archive bytes read (tar: while inflating; zip: before)
 
 
 # --------------------------------------------------------------------------- gzip backend
@@ -169,8 +183,8 @@ def _show(name: str) -> str:
 class _Reporter:
     """Builds the one-line ArchiveError: archive file name, member, reason."""
 
-    def __init__(self, archive: Path) -> None:
-        self.label = _show(archive.name)
+    def __init__(self, label: str) -> None:
+        self.label = _show(label)
 
     def member(self, name: str, reason: str) -> NoReturn:
         raise ArchiveError(f"{self.label}: member '{_show(name)}' {reason}", hint=_REJECTED)
@@ -185,8 +199,11 @@ class _Reporter:
 class _Tree:
     """The tree being built in `dest`: name and path rules, symlink resolution, caps."""
 
-    def __init__(self, report: _Reporter, dest: Path, max_members: int, max_bytes: int) -> None:
+    def __init__(
+        self, report: _Reporter, dest: Path, max_members: int, max_bytes: int, max_depth: int
+    ) -> None:
         self.report = report
+        self.max_depth = max_depth
         self.dest = os.fspath(dest)
         self.prefix = os.path.join(self.dest, "")
         self.max_members = max_members
@@ -201,9 +218,12 @@ class _Tree:
         self.written = 0  # bytes actually written
         self._follow_budget = 0
         self.current = ""  # the member being handled, for errors from the file system
+        self.sha256 = ""
 
     def stats(self) -> ExtractStats:
-        return ExtractStats(self.members, self.files, self.dirs, self.symlinks, self.written)
+        return ExtractStats(
+            self.members, self.files, self.dirs, self.symlinks, self.written, self.sha256
+        )
 
     # -- caps and names
 
@@ -240,6 +260,10 @@ class _Tree:
             report.member(raw, "escapes the archive root")
         if not parts or parts[0] != ARCHIVE_ROOT:
             report.member(raw, f"is outside the single '{ARCHIVE_ROOT}/' root")
+        if len(parts) - 1 > self.max_depth:
+            report.member(
+                raw, f"is nested {len(parts) - 1} levels deep, over the cap of {self.max_depth}"
+            )
         if os.name == "nt" and any(":" in p for p in parts):
             report.member(raw, "contains ':'")
         return "/".join(parts[1:])
@@ -394,10 +418,11 @@ class _StreamError(Exception):
 class _Pump(threading.Thread):
     """Reads and inflates the gzip file into a bounded queue of chunks."""
 
-    def __init__(self, archive: Path, backend: _Backend) -> None:
+    def __init__(self, fd: int, backend: _Backend) -> None:
         super().__init__(name="gover-gunzip", daemon=True)
-        self.archive = archive
+        self.fd = fd
         self.backend = backend
+        self.hasher = hashlib.sha256()  # of every byte read, complete once the pump ends
         self.queue: queue.Queue[bytes | BaseException | None] = queue.Queue(_PUMP_DEPTH)
         self.stop = threading.Event()
 
@@ -422,34 +447,45 @@ class _Pump(threading.Thread):
         backend = self.backend
         d: _Decompressor | None = backend.decompressobj(31)
         more = False  # a full chunk came out: the inflater may hold more without input
-        with open(self.archive, "rb") as fh:
-            data = b""
-            while True:
-                if not data and not more:
-                    data = fh.read(_READ_SIZE)
-                    if not data:
-                        break
-                if d is None:
-                    # After a gzip member: zero padding is allowed, then another member.
-                    data = data.lstrip(b"\x00")
-                    if not data:
-                        continue
-                    d = backend.decompressobj(31)
-                try:
-                    out = d.decompress(data, _CHUNK_SIZE)
-                except backend.error as exc:
-                    raise _StreamError(f"the gzip data is corrupt ({exc})") from None
-                if out and not self._put(out):
-                    return
-                if d.eof:
-                    data = d.unused_data
-                    d = None
-                    more = False
-                else:
-                    data = d.unconsumed_tail
-                    more = len(out) == _CHUNK_SIZE
+        # pread: the caller's file position is left alone, and no name is ever reopened.
+        offset = 0
+        hash_update = self.hasher.update
+        data = b""
+        while True:
+            if not data and not more:
+                data = _read_at(self.fd, _READ_SIZE, offset)
+                if not data:
+                    break
+                offset += len(data)
+                hash_update(data)
+            if d is None:
+                # After a gzip member: zero padding is allowed, then another member.
+                data = data.lstrip(b"\x00")
+                if not data:
+                    continue
+                d = backend.decompressobj(31)
+            try:
+                out = d.decompress(data, _CHUNK_SIZE)
+            except backend.error as exc:
+                raise _StreamError(f"the gzip data is corrupt ({exc})") from None
+            if out and not self._put(out):
+                return
+            if d.eof:
+                data = d.unused_data
+                d = None
+                more = False
+            else:
+                data = d.unconsumed_tail
+                more = len(out) == _CHUNK_SIZE
         if d is not None:
             raise _StreamError("the gzip data is truncated (the stream ends early)")
+
+
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover - Windows
+    return os.read(fd, size)  # pragma: no cover
 
 
 class _TarStream:
@@ -655,13 +691,13 @@ class _Writer:
 # --------------------------------------------------------------------------- tar
 
 
-def _extract_tar(archive: Path, tree: _Tree, report: _Reporter) -> None:
+def _extract_tar(fd: int, tree: _Tree, report: _Reporter) -> None:
     current = ["(none yet)"]
 
     def stream_error(reason: str) -> NoReturn:
         report.archive(f"{reason} (at member '{_show(current[0])}')")
 
-    pump = _Pump(archive, _backend)
+    pump = _Pump(fd, _backend)
     writer = _Writer(_WRITER_MODE)
     stream = _TarStream(pump, stream_error)
     pump.start()
@@ -675,6 +711,7 @@ def _extract_tar(archive: Path, tree: _Tree, report: _Reporter) -> None:
         writer.finish()
         pump.join()
     tree.written = writer.written
+    tree.sha256 = pump.hasher.hexdigest()  # the pump read to the end: _tar_members insists
     if writer.failure is not None:
         raise writer.failure
     if writer.error is not None:
@@ -787,9 +824,15 @@ _ZIP_ERRORS = (
 )
 
 
-def _extract_zip(archive: Path, tree: _Tree, report: _Reporter) -> None:
+def _extract_zip(fh: BinaryIO, tree: _Tree, report: _Reporter) -> None:
+    hasher = hashlib.sha256()
+    fh.seek(0)
+    while chunk := fh.read(_READ_SIZE):
+        hasher.update(chunk)
+    tree.sha256 = hasher.hexdigest()
+    fh.seek(0)
     try:
-        zf = zipfile.ZipFile(archive)
+        zf = zipfile.ZipFile(fh)
     except (*_ZIP_ERRORS, OSError) as exc:
         report.archive(f"not a readable zip archive ({exc})")
     with zf:
@@ -899,11 +942,10 @@ def _zip_copy(
 # --------------------------------------------------------------------------- entry
 
 
-def _sniff(archive: Path, report: _Reporter) -> str:
+def _sniff(fd: int, report: _Reporter) -> str:
     """The archive kind from its first bytes: go.dev serves .tar.gz, and .zip for Windows."""
     try:
-        with open(archive, "rb") as fh:
-            head = fh.read(512)
+        head = _read_at(fd, 512, 0)
     except OSError as exc:
         report.archive(f"cannot be read ({exc.strerror or exc})")
     if not head:
@@ -919,33 +961,58 @@ def _sniff(archive: Path, report: _Reporter) -> str:
 
 
 def extract(
-    archive: Path,
+    archive: Path | BinaryIO,
     dest: Path,
     *,
+    name: str | None = None,
     max_members: int = MAX_ARCHIVE_MEMBERS,
     max_bytes: int = MAX_UNPACKED_BYTES,
+    max_depth: int = MAX_ARCHIVE_DEPTH,
 ) -> ExtractStats:
     """Unpack the Go distribution `archive` into the empty directory `dest`, minus `go/`.
 
+    `archive` is a path (opened here: a regular file only, never a FIFO) or an open binary
+    file, read through its descriptor without moving its position (`name` labels errors).
     Raises ArchiveError (one line naming the archive and the member) for anything
     unsafe or corrupt, InstallError when writing fails (disk full, permissions).
     After an error `dest` may hold a partial tree: the caller owns it and deletes it.
     Nothing is written outside `dest`.
     """
-    report = _Reporter(archive)
-    kind = _sniff(archive, report)
+    if isinstance(archive, str | os.PathLike):
+        path = Path(archive)
+        report = _Reporter(name or path.name)
+        try:
+            fd = open_regular(path)
+        except OSError as exc:
+            report.archive(f"cannot be read ({exc.strerror or exc})")
+        with os.fdopen(fd, "rb") as fh:
+            return _extract(fh, dest, report, max_members, max_bytes, max_depth)
+    label = name or os.path.basename(str(getattr(archive, "name", "archive")))
+    return _extract(archive, dest, _Reporter(label), max_members, max_bytes, max_depth)
+
+
+def _extract(
+    fh: BinaryIO,
+    dest: Path,
+    report: _Reporter,
+    max_members: int,
+    max_bytes: int,
+    max_depth: int,
+) -> ExtractStats:
+    fd = fh.fileno()
+    kind = _sniff(fd, report)
     try:
         with os.scandir(dest) as it:
             if next(it, None) is not None:
                 raise InstallError(f"staging directory {dest} is not empty")
     except OSError as exc:
         raise InstallError(f"staging directory {dest} is unusable: {exc}") from exc
-    tree = _Tree(report, dest, max_members, max_bytes)
+    tree = _Tree(report, dest, max_members, max_bytes, max_depth)
     try:
         if kind == "zip":
-            _extract_zip(archive, tree, report)
+            _extract_zip(fh, tree, report)
         else:
-            _extract_tar(archive, tree, report)
+            _extract_tar(fd, tree, report)
     except OSError as exc:
         raise InstallError(
             f"{report.label}: extracting member '{_show(tree.current)}' into {dest} failed: {exc}",

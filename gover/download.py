@@ -13,6 +13,16 @@ Error classes, by how final the failure is:
   body larger, or declared smaller). The bytes cannot be the official file, so the
   `.partial` is deleted.
 - `ConfigError`: the configured CA bundle (ca_bundle, SSL_CERT_FILE) cannot be loaded.
+
+Every request has an overall deadline (headers and body together) on top of the read
+timeout, so a server that trickles one byte every few seconds cannot hold gover forever:
+config `timeout` seconds, or automatically 60 s plus one second per 256 KiB expected.
+
+A download is one descriptor from start to finish: the `.partial` file is created with
+O_CREAT|O_EXCL|O_NOFOLLOW in a directory gover owns (or reused only when it is a regular
+file of ours with one link, its prefix re-hashed through the opened descriptor), hashed as
+it is written, renamed into place, and handed back *open*, so the caller verifies and
+extracts exactly those bytes and never reopens the file by name.
 """
 
 from __future__ import annotations
@@ -22,6 +32,8 @@ import hashlib
 import ipaddress
 import os
 import re
+import socket
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -38,7 +50,15 @@ from gover.errors import (
     TLSError,
     VerificationError,
 )
-from gover.fsutil import fsync_dir
+from gover.fsutil import (
+    UnsafePathError,
+    create_exclusive_rw,
+    fsync_dir,
+    is_owned_regular,
+    open_regular,
+    owned_dir,
+    read_limited,
+)
 
 if TYPE_CHECKING:
     import ssl
@@ -48,10 +68,12 @@ if TYPE_CHECKING:
     from gover.config import Config
 
 __all__ = [
+    "Downloaded",
     "FetchResult",
     "NotFoundError",
     "check_url",
     "download",
+    "fetch",
     "fetch_bytes",
 ]
 
@@ -207,14 +229,106 @@ def _client(cfg: Config, timeout: float | None) -> httpx.Client:
         follow_redirects=False,  # every hop is checked by _open()
         timeout=httpx.Timeout(read, connect=connect, pool=connect),
         headers={"User-Agent": f"{constants.USER_AGENT}/{__version__}"},
+        # A fresh connection per request, so the deadline watchdog sees (and can cut) every
+        # socket a request uses: a pooled connection would open without a trace event.
+        limits=httpx.Limits(max_keepalive_connections=0),
     )
 
 
-def _open(client: httpx.Client, url: str, headers: dict[str, str]) -> tuple[httpx.Response, str]:
+# -- the overall deadline -------------------------------------------------------------
+
+
+def deadline_seconds(cfg: Config, size: int | None) -> float:
+    """The overall deadline of one request: cfg.timeout, else 60 s + 1 s per 256 KiB."""
+    configured = getattr(cfg, "timeout", 0) or 0
+    if configured > 0:
+        return float(configured)
+    return deadline_seconds_auto(size or 0)
+
+
+def deadline_seconds_auto(size: int) -> float:
+    return constants.DEADLINE_BASE + max(size, 0) / constants.DEADLINE_RATE
+
+
+class _Watchdog:
+    """Cuts a request off at its overall deadline, headers and body alike.
+
+    httpx has only per-read timeouts: a server sending a byte every few seconds resets them
+    forever. httpcore reports each socket it opens through the `trace` request extension;
+    when time is up, this thread shuts those sockets down, which wakes the blocked read
+    with an error that the caller, seeing `expired`, reports as the deadline.
+    """
+
+    def __init__(self, cfg: Config, size: int | None) -> None:
+        self.auto = not (getattr(cfg, "timeout", 0) or 0) > 0
+        self.origin = cfg.origins.get("timeout", "default") if not self.auto else ""
+        self.started = time.monotonic()
+        self.seconds = deadline_seconds(cfg, size)
+        self.expired = False
+        self._streams: list[Any] = []
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gover-deadline", daemon=True)
+        self._thread.start()
+
+    def scale_to(self, size: int | None) -> None:
+        """Automatic deadlines grow with the size the server declares (known after headers)."""
+        if self.auto and size:
+            self.seconds = max(self.seconds, deadline_seconds_auto(size))
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if not event.endswith(".complete"):
+            return
+        stream = info.get("return_value")
+        if stream is None or not hasattr(stream, "get_extra_info"):
+            return
+        with self._lock:
+            self._streams.append(stream)
+            if self.expired:
+                self._cut()
+
+    def _run(self) -> None:
+        while not self._done.wait(max(0.0, self.started + self.seconds - time.monotonic())):
+            if time.monotonic() >= self.started + self.seconds:
+                with self._lock:
+                    self.expired = True
+                    self._cut()
+                return
+
+    def _cut(self) -> None:
+        for stream in self._streams:
+            with contextlib.suppress(Exception):
+                sock = stream.get_extra_info("socket")
+                if sock is not None:
+                    # The base class's shutdown: on a TLS socket it leaves the SSL object
+                    # alone (the reading thread still uses it) and just ends the connection.
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._done.set()
+
+    def error(self, url: str) -> NetworkError:
+        if self.auto:
+            setting = "timeout = 0, automatic: 60 s plus 1 s per 256 KiB expected"
+        else:
+            setting = f"timeout = {self.seconds:g}, set by {self.origin}"
+        return NetworkError(
+            f"{url}: timed out: no complete response within {self.seconds:g}s ({setting})",
+            "the server is too slow or stalled; check the mirror, or allow longer with: "
+            "gover config set timeout SECONDS",
+        )
+
+
+def _open(
+    client: httpx.Client, url: str, headers: dict[str, str], watchdog: _Watchdog
+) -> tuple[httpx.Response, str]:
     """GET `url` as a stream, following redirects by hand so each hop passes the URL policy."""
     current = url
     for _ in range(constants.MAX_REDIRECTS + 1):
-        response = client.send(client.build_request("GET", current, headers=headers), stream=True)
+        request = client.build_request(
+            "GET", current, headers=headers, extensions={"trace": watchdog.trace}
+        )
+        response = client.send(request, stream=True)
         if not response.has_redirect_location:
             return response, current
         location = response.headers["location"]
@@ -370,10 +484,18 @@ def fetch_bytes(
     import httpx
 
     def attempt() -> FetchResult:
+        watchdog = _Watchdog(cfg, None)
         try:
-            response, final = _open(client, url, dict(headers or {}))
+            return once(watchdog)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            if watchdog.expired:
+                raise watchdog.error(url) from None
             raise _transport_failure(url, exc, timeout) from None
+        finally:
+            watchdog.close()
+
+    def once(watchdog: _Watchdog) -> FetchResult:
+        response, final = _open(client, url, dict(headers or {}), watchdog)
         with contextlib.closing(response):
             response_headers = {k.lower(): v for k, v in response.headers.items()}
             status = response.status_code
@@ -384,14 +506,14 @@ def fetch_bytes(
             declared = _int_header(response, "content-length")
             if declared is not None and declared > max_bytes:
                 raise _too_big(url, max_bytes)
+            watchdog.scale_to(declared)
             body = bytearray()
-            try:
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > max_bytes:
-                        raise _too_big(url, max_bytes)
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                raise _transport_failure(url, exc, timeout) from None
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise _too_big(url, max_bytes)
+            if watchdog.expired:  # cut off: what arrived may look like a whole body
+                raise watchdog.error(url)
             return FetchResult(final, status, bytes(body), response_headers)
 
     with _client(cfg, timeout) as client:
@@ -420,18 +542,34 @@ def _int_header(response: httpx.Response, name: str) -> int | None:
 def _fetch_file(url: str, max_bytes: int) -> FetchResult:
     path = _file_path(url)
     try:
-        with path.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
+        # Non-blocking and regular files only: a FIFO in a mirror is refused, never waited on.
+        data = read_limited(path, max_bytes + 1)
     except FileNotFoundError:
         raise NotFoundError(f"{url}: no such file", "check the path of the local mirror") from None
     except OSError as exc:
-        raise NetworkError(f"{url}: cannot read: {exc.strerror or exc}", "check the path") from None
+        raise NetworkError(f"{url}: cannot read: {_reason(exc)}", "check the path") from None
     if len(data) > max_bytes:
         raise _too_big(url, max_bytes)
     return FetchResult(url, 200, data, {})
 
 
+def _reason(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return f"it {reason}" if isinstance(exc, UnsafePathError) else reason
+
+
 # -- download ---------------------------------------------------------------------------
+
+
+@dataclass
+class Downloaded:
+    """A finished download: the file at `path`, still open (read/write, ours alone), and
+    the SHA-256 of exactly the bytes written through that descriptor. Close `file`."""
+
+    file: BinaryIO
+    path: Path
+    sha256: str
+    size: int
 
 
 def download(
@@ -440,74 +578,117 @@ def download(
     cfg: Config,
     *,
     expected_size: int | None = None,
+    sha256: str | None = None,
     progress: bool | None = None,
     timeout: float | None = None,
     retries: int | None = None,
     backoff: float | None = None,
 ) -> str:
-    """Stream `url` into `dest` (via `dest.partial`) and return the SHA-256 hex of its bytes.
+    """Like `fetch`, closing the file: return the SHA-256 hex of the bytes now in `dest`."""
+    got = fetch(
+        url,
+        dest,
+        cfg,
+        expected_size=expected_size,
+        sha256=sha256,
+        progress=progress,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+    )
+    got.file.close()
+    return got.sha256
 
-    The caller compares the digest with the index; this function only guarantees that the
-    digest is of exactly the bytes now in `dest`, and that their count matches
-    `expected_size` when given. `timeout` overrides both the connect and read timeouts,
-    `retries`/`backoff` the constants (tests use small values).
+
+def fetch(
+    url: str,
+    dest: Path,
+    cfg: Config,
+    *,
+    expected_size: int | None = None,
+    sha256: str | None = None,
+    progress: bool | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
+    backoff: float | None = None,
+) -> Downloaded:
+    """Stream `url` into `dest` (via `dest.partial`) and return it open, with its SHA-256.
+
+    `dest.parent` must be (or become) a directory of this user's that is not a symlink.
+    With `sha256`, the file is renamed into place only when its hash matches; otherwise
+    it is deleted and VerificationError names the URL and both hashes. Without it the
+    caller compares the digest. The count of bytes matches `expected_size` when given.
+    `timeout` overrides the connect and read timeouts, `retries`/`backoff` the constants
+    (tests use small values); the overall deadline comes from `cfg.timeout`.
     """
     check_url(url)
     dest = Path(dest)
     partial = dest.with_name(dest.name + constants.PARTIAL_SUFFIX)
+    want = None if sha256 is None else sha256.strip().lower()
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        owned_dir(dest.parent)
+    except UnsafePathError as exc:
+        raise GoverError(
+            f"refusing download directory {dest.parent}: {exc.strerror}",
+            "remove it (gover recreates it) or point GOVER_HOME at a directory you own",
+        ) from None
     except OSError as exc:
         raise GoverError(
             f"cannot create {dest.parent}: {exc.strerror or exc}", "check its permissions"
         ) from None
     show = output.stderr_is_tty() if progress is None else progress
-    job = _Download(url, dest, partial, expected_size, timeout)
-    with output.Progress(dest.name, enabled=show) as bar:
-        job.bar = bar
-        if _is_file_url(url):
-            return job.copy_file()
-        with _client(cfg, timeout) as client:
-            job.client = client
-            hint = f"{_NETWORK_HINT}; what was downloaded is kept and the next run resumes"
-            return _with_retries(
-                url, "download of", job.attempt, retries=retries, backoff=backoff, hint=hint
-            )
+    job = _Download(url, dest, partial, expected_size, want, timeout, cfg)
+    try:
+        with output.Progress(dest.name, enabled=show) as bar:
+            job.bar = bar
+            if _is_file_url(url):
+                return job.copy_file()
+            with _client(cfg, timeout) as client:
+                job.client = client
+                hint = f"{_NETWORK_HINT}; what was downloaded is kept and the next run resumes"
+                return _with_retries(
+                    url, "download of", job.attempt, retries=retries, backoff=backoff, hint=hint
+                )
+    except BaseException:
+        job.close()
+        raise
 
 
 class _Download:
-    """State kept across attempts: bytes in the partial file and their running hash."""
+    """State kept across attempts: the partial file's descriptor, its size and hash."""
 
     def __init__(
-        self, url: str, dest: Path, partial: Path, expected: int | None, timeout: float | None
+        self,
+        url: str,
+        dest: Path,
+        partial: Path,
+        expected: int | None,
+        sha256: str | None,
+        timeout: float | None,
+        cfg: Config,
     ) -> None:
         self.url = url
         self.dest = dest
         self.partial = partial
         self.expected = expected
+        self.sha256 = sha256
         self.timeout = timeout
+        self.cfg = cfg
         self.client: httpx.Client | None = None
         self.bar = output.Progress("", enabled=False)
         self.size = 0
-        self.hasher: Any = None  # sha256 of partial[:size]; None until needed
-        try:
-            self.size = partial.stat().st_size
-        except FileNotFoundError:
-            self.size = 0
-        except OSError as exc:
-            self._io_error(exc, partial, "read")
-        if expected is not None and self.size >= expected:
-            self._discard()  # cannot be a prefix of the right file; start over
+        self.hasher = hashlib.sha256()  # of the first `size` bytes of `fh`
+        self.fh: BinaryIO = self._open_partial()
 
     # -- HTTP ------------------------------------------------------------------------
 
-    def attempt(self) -> str:
+    def attempt(self) -> Downloaded:
         try:
             return self._attempt_once()
         except _Restart:
             return self._attempt_once()  # size is 0 now, so no second restart
 
-    def _attempt_once(self) -> str:
+    def _attempt_once(self) -> Downloaded:
         import httpx
 
         assert self.client is not None
@@ -515,17 +696,23 @@ class _Download:
         resuming = self.size > 0
         if resuming:
             headers["Range"] = f"bytes={self.size}-"
+        remaining = None if self.expected is None else self.expected - self.size
+        watchdog = _Watchdog(self.cfg, remaining)
         try:
-            response, _final = _open(self.client, self.url, headers)
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise _transport_failure(self.url, exc, self.timeout) from None
-        with contextlib.closing(response):
-            total = self._check_response(response, resuming)
-            self.bar.reset(completed=self.size, total=total or self.expected)
-            try:
+            response, _final = _open(self.client, self.url, headers, watchdog)
+            with contextlib.closing(response):
+                total = self._check_response(response, resuming)
+                watchdog.scale_to(None if total is None else total - self.size)
+                self.bar.reset(completed=self.size, total=total or self.expected)
                 self._stream(response)
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                raise _transport_failure(self.url, exc, self.timeout) from None
+            if watchdog.expired:  # cut off: what arrived may look like a whole body
+                raise watchdog.error(self.url)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            if watchdog.expired:
+                raise watchdog.error(self.url) from None
+            raise _transport_failure(self.url, exc, self.timeout) from None
+        finally:
+            watchdog.close()
         if self.expected is not None and self.size < self.expected:
             raise _Retry(f"body ended after {self.size} of {self.expected} bytes")
         if total is not None and self.size < total:
@@ -538,18 +725,18 @@ class _Download:
         if status == 206 and resuming:
             match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
             if match is None or int(match.group(1)) != self.size:
-                self._discard()  # not the range we asked for
+                self._restart()  # not the range we asked for
                 raise _Restart
             total = None if match.group(3) == "*" else int(match.group(3))
             if total is None:
                 length = _int_header(response, "content-length")
                 total = None if length is None else self.size + length
         elif status == 416 and resuming:
-            self._discard()  # partial is not a prefix of the served file
+            self._restart()  # partial is not a prefix of the served file
             raise _Restart
         elif status == 200:
             if resuming:
-                self._discard()  # the server ignored Range: start from zero
+                self._restart()  # the server ignored Range: start from zero
             total = _int_header(response, "content-length")
         elif status in (404, 410):
             self._discard()
@@ -570,20 +757,18 @@ class _Download:
         return total
 
     def _stream(self, response: httpx.Response) -> None:
-        self._ensure_hasher()
-        with self._open_partial() as fh:
-            try:
-                # No chunk_size: httpx would buffer up to it and lose the buffer on an error.
-                self._write_all(fh, response.iter_raw(), "body")
-            except OSError as exc:
-                self.hasher = None  # the file may hold bytes the hash has not seen
-                self._io_error(exc, self.partial)
+        try:
+            self.fh.seek(self.size)
+            # No chunk_size: httpx would buffer up to it and lose the buffer on an error.
+            self._write_all(response.iter_raw(), "body")
+        except OSError as exc:
+            self._io_error(exc, self.partial)
 
-    def _write_all(self, fh: BinaryIO, chunks: Iterable[bytes], what: str) -> None:
+    def _write_all(self, chunks: Iterable[bytes], what: str) -> None:
         """Append, hash and count chunks; stop as soon as they exceed the expected size."""
+        fh = self.fh
         for chunk in chunks:
             if self.expected is not None and self.size + len(chunk) > self.expected:
-                fh.close()
                 self._size_error(
                     f"{what} larger than the index says: more than {self.expected} bytes"
                 )
@@ -592,25 +777,22 @@ class _Download:
             self.size += len(chunk)
             self.bar.advance(len(chunk))
         fh.flush()
-        os.fsync(fh.fileno())
 
     # -- file:// ---------------------------------------------------------------------
 
-    def copy_file(self) -> str:
+    def copy_file(self) -> Downloaded:
         source = _file_path(self.url)
-        self._discard()
+        self._restart()
         try:
-            src = source.open("rb")
+            fd = open_regular(source)  # a FIFO is refused at once, never waited on
         except FileNotFoundError:
             raise NotFoundError(
                 f"{self.url}: no such file", "check the path of the local mirror"
             ) from None
         except OSError as exc:
-            raise NetworkError(
-                f"{self.url}: cannot read: {exc.strerror or exc}", "check the path"
-            ) from None
-        with src:
-            declared = os.fstat(src.fileno()).st_size
+            raise NetworkError(f"{self.url}: cannot read: {_reason(exc)}", "check the path") from None
+        with os.fdopen(fd, "rb") as src:
+            declared = os.fstat(fd).st_size
             if self.expected is not None and declared != self.expected:
                 relation = "larger" if declared > self.expected else "smaller"
                 self._size_error(
@@ -618,12 +800,10 @@ class _Download:
                     f" expected {self.expected}"
                 )
             self.bar.reset(completed=0, total=declared)
-            self._ensure_hasher()
-            with self._open_partial() as fh:
-                try:
-                    self._write_all(fh, iter(lambda: src.read(constants.CHUNK_SIZE), b""), "file")
-                except OSError as exc:
-                    self._io_error(exc, self.partial)
+            try:
+                self._write_all(iter(lambda: src.read(constants.CHUNK_SIZE), b""), "file")
+            except OSError as exc:
+                self._io_error(exc, self.partial)
         if self.expected is not None and self.size != self.expected:
             self._size_error(
                 f"file smaller than the index says: {self.size} bytes, expected {self.expected}"
@@ -632,39 +812,81 @@ class _Download:
 
     # -- the partial file --------------------------------------------------------------
 
-    def _ensure_hasher(self) -> None:
-        if self.hasher is not None:
-            return
-        self.hasher = hashlib.sha256()
-        if self.size == 0:
-            return
+    def _open_partial(self) -> BinaryIO:
+        """Reuse `.partial` only if it is a regular file of ours with one link; else make it.
+
+        Never through a symlink: a link planted at the name is removed (not followed, so
+        its target is neither appended to nor created), as is a FIFO or device there.
+        """
+        fd = self._reuse()
+        if fd is None:
+            try:
+                fd = create_exclusive_rw(self.partial, 0o600)
+            except OSError as exc:
+                self._io_error(exc, self.partial, "create")
+        fh = os.fdopen(fd, "r+b")
+        if self.size:
+            self._hash_prefix(fh)
+        return fh
+
+    def _reuse(self) -> int | None:
+        try:
+            fd = open_regular(self.partial, os.O_RDWR, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+        except UnsafePathError:
+            self._remove_alien()
+            return None
+        except OSError as exc:
+            self._io_error(exc, self.partial, "open")
+        st = os.fstat(fd)
+        if not is_owned_regular(st) or st.st_nlink != 1:
+            os.close(fd)
+            self._remove_alien()
+            return None
+        self.size = st.st_size
+        if self.expected is not None and self.size >= self.expected:
+            self.size = 0  # cannot be a prefix of the right file; start over
+        return fd
+
+    def _remove_alien(self) -> None:
+        try:
+            os.unlink(self.partial)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            self._io_error(exc, self.partial, "remove")
+
+    def _hash_prefix(self, fh: BinaryIO) -> None:
+        """Hash the bytes already there, read through the descriptor that will append."""
         remaining = self.size
         try:
-            with self.partial.open("rb") as fh:
-                while remaining > 0:
-                    chunk = fh.read(min(constants.CHUNK_SIZE, remaining))
-                    if not chunk:
-                        break
-                    self.hasher.update(chunk)
-                    remaining -= len(chunk)
+            fh.seek(0)
+            while remaining > 0:
+                chunk = fh.read(min(constants.CHUNK_SIZE, remaining))
+                if not chunk:
+                    break
+                self.hasher.update(chunk)
+                remaining -= len(chunk)
         except OSError as exc:
             self._io_error(exc, self.partial, "read")
-        if remaining:  # the file shrank under us: start over
-            self._discard()
+        if remaining:  # shorter than fstat said: start over
+            self.size = 0
             self.hasher = hashlib.sha256()
 
-    def _open_partial(self) -> BinaryIO:
+    def _restart(self) -> None:
+        """Start from byte 0 on the same descriptor."""
         try:
-            if self.size == 0:
-                return self.partial.open("wb")
-            fh = self.partial.open("r+b")
-            fh.seek(self.size)
-            fh.truncate()
-            return fh
+            self.fh.seek(0)
+            self.fh.truncate()
         except OSError as exc:
             self._io_error(exc, self.partial)
+        self.size = 0
+        self.hasher = hashlib.sha256()
 
     def _discard(self) -> None:
+        """Give up on this file: close it and remove the partial."""
+        self.close()
         try:
             self.partial.unlink()
         except FileNotFoundError:
@@ -672,17 +894,29 @@ class _Download:
         except OSError as exc:
             self._io_error(exc, self.partial, "remove")
         self.size = 0
-        self.hasher = None
+        self.hasher = hashlib.sha256()
 
-    def _finish(self) -> str:
-        assert self.hasher is not None
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.fh.close()
+
+    def _finish(self) -> Downloaded:
+        digest: str = self.hasher.hexdigest()
+        if self.sha256 is not None and digest != self.sha256:
+            self._discard()
+            raise VerificationError(
+                f"{self.url}: SHA-256 mismatch: expected {self.sha256}, got {digest}; "
+                "the download was deleted",
+                "retry or check your mirror",
+            )
         try:
+            os.fsync(self.fh.fileno())
             os.replace(self.partial, self.dest)
             fsync_dir(self.dest.parent)
         except OSError as exc:
             self._io_error(exc, self.dest, "create")
-        digest: str = self.hasher.hexdigest()
-        return digest
+        self.fh.seek(0)
+        return Downloaded(self.fh, self.dest, digest, self.size)
 
     def _size_error(self, detail: str) -> NoReturn:
         self._discard()
@@ -693,6 +927,6 @@ class _Download:
 
     def _io_error(self, exc: OSError, path: Path, doing: str = "write") -> NoReturn:
         raise GoverError(
-            f"cannot {doing} {path}: {exc.strerror or exc}",
+            f"cannot {doing} {path}: {_reason(exc)}",
             f"check free space and permissions in {path.parent}",
         ) from None

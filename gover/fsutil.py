@@ -210,3 +210,10 @@ def rmtree(path: Path) -> None:
         except PermissionError:
             os.chmod(os.path.dirname(current), 0o700)
             os.rmdir(current)
+
+
+def create_exclusive_rw(path: str | os.PathLike[str], mode: int = 0o600) -> int:
+    """Like `create_exclusive`, but open for reading too: a download is written, verified
+    and extracted through this one descriptor, never reopened by name."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | _BINARY
+    return os.open(path, flags, mode)

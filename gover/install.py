@@ -2,20 +2,28 @@
 
 Not a byte is extracted before the archive's SHA-256 (from the official index, whatever
 mirror served the bytes) and, where the policy asks, its GPG signature are checked.
+
+One file, one descriptor, proven once: the archive is downloaded into (or found in) gover's
+own cache directory and kept open; the SHA-256 is of the bytes written through that
+descriptor, gpg reads that descriptor on its stdin (hashing again on the way), and the
+extractor reads it too (hashing once more). Nothing reopens the archive by name, so a file
+or symlink swapped into the cache meanwhile is never what gets verified or installed.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
-from gover import archive, output, paths, store
+from gover import archive, cache, output, paths, store
 from gover.config import Config
-from gover.constants import DEFAULT_DOWNLOAD_BASE
+from gover.constants import DEFAULT_DOWNLOAD_BASE, MAX_SIGNATURE_BYTES
 from gover.errors import (
     GoverError,
     NotInstalledError,
@@ -23,6 +31,7 @@ from gover.errors import (
     VerificationError,
     VersionError,
 )
+from gover.fsutil import UnsafePathError, file_kind, is_owned_regular, open_regular, read_capped
 from gover.platform import host
 from gover.versions import GoVersion, VersionRequest
 
@@ -66,26 +75,42 @@ def _check_sidecar(cfg: Config, url: str, expected: str) -> None:
         )
 
 
-def _check_signature(cfg: Config, archive_path: Path, sig_url: str, local_sig: Path | None) -> str:
+def _check_signature(
+    cfg: Config,
+    fh: BinaryIO,
+    name: str,
+    sha256: str,
+    sig_url: str,
+    local_sig: Path | None,
+) -> str:
     """Return the signer's primary fingerprint, or "unsigned" when the policy allows it."""
     from gover import download, verify
 
-    policy = verify.signature_policy(cfg, archive_path.name)
+    policy = verify.signature_policy(cfg, name)
     if policy == "skip":
         return "unsigned"
     if local_sig is not None:
-        if not local_sig.is_file():
+        try:
+            signature = read_capped(local_sig, MAX_SIGNATURE_BYTES)
+        except FileNotFoundError:
             if policy == "require":
                 raise VerificationError(
                     f"{local_sig}: signature file missing and gpg = require",
                     "put the .asc next to the archive or set gpg = auto",
-                )
+                ) from None
             output.warn(f"{local_sig} not found; the archive's signature was not checked")
             return "unsigned"
-        signature = local_sig.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if isinstance(exc, UnsafePathError):
+                reason = f"it {reason}"
+            raise VerificationError(
+                f"{local_sig}: cannot read the signature: {reason}",
+                "a .asc signature is a small text file; replace it with the published one",
+            ) from None
     else:
         try:
-            signature = download.fetch_bytes(sig_url, cfg, max_bytes=64 << 10).content
+            signature = download.fetch_bytes(sig_url, cfg, max_bytes=MAX_SIGNATURE_BYTES).content
         except download.NotFoundError as exc:
             if policy == "require":
                 raise VerificationError(
@@ -96,28 +121,70 @@ def _check_signature(cfg: Config, archive_path: Path, sig_url: str, local_sig: P
             return "unsigned"
     return verify.verify_with_refresh(
         cfg,
-        archive_path,
+        fh,
         signature,
         sig_url,
         # One quick try: an offline machine should not wait out the full retry schedule.
         lambda u: download.fetch_bytes(u, cfg, retries=1).content,
+        name=name,
+        sha256=sha256,
     )
 
 
-def _extract_and_commit(archive_path: Path, version: GoVersion, receipt: store.Receipt) -> Path:
+def _extract_and_commit(
+    fh: BinaryIO, name: str, sha256: str, version: GoVersion, receipt: store.Receipt
+) -> Path:
     staging = store.new_staging(version.name)
     try:
-        archive.extract(archive_path, staging)
+        stats = archive.extract(fh, staging, name=name)
+        if stats.sha256 and stats.sha256 != sha256:
+            raise VerificationError(
+                f"{name}: the bytes extracted have SHA-256 {stats.sha256}, not {sha256}; "
+                "the file changed after it was verified (nothing was installed)",
+                "retry; if it happens again, check who else writes to gover's cache",
+            )
         held = store.tree_version(staging)
         got = GoVersion.try_parse(held) if held else None
         if got is not None and got != version:
             raise VerificationError(
-                f"{archive_path.name}: archive holds go{got}, not go{version}",
+                f"{name}: archive holds go{got}, not go{version}",
                 "the file is mislabelled; nothing was installed",
             )
         return store.commit(staging, version.name, receipt)
     finally:
         store.discard(staging)
+
+
+def _cached_archive(path: Path, sha256: str) -> BinaryIO | None:
+    """The cached archive, open, if it is a regular file of ours whose bytes (hashed through
+    the opened descriptor) are the expected ones; else None (it is downloaded again)."""
+    from gover import verify
+
+    try:
+        fd = open_regular(path, follow_symlinks=False)
+    except OSError:
+        return None  # missing, a symlink, a FIFO...: the download replaces it
+    fh = os.fdopen(fd, "rb")
+    try:
+        if is_owned_regular(os.fstat(fd)) and verify.sha256_fileobj(fh) == sha256:
+            fh.seek(0)
+            return fh
+    except OSError:
+        pass
+    fh.close()
+    return None
+
+
+def _obtain(cfg: Config, url: str, filename: str, sha256: str, size: int) -> BinaryIO:
+    """The archive, open: from the cache if its bytes are right, else downloaded."""
+    from gover import download
+
+    cache.downloads_dir()  # gover's own directory, or refused
+    cached = paths.download_file(filename)
+    fh = _cached_archive(cached, sha256)
+    if fh is not None:
+        return fh
+    return download.fetch(url, cached, cfg, expected_size=size, sha256=sha256).file
 
 
 def _now() -> str:
@@ -133,7 +200,7 @@ def install(
     refresh: bool = False,
 ) -> InstallResult:
     """Install the release a version request names (exact, prefix or latest)."""
-    from gover import download, index, verify
+    from gover import index
 
     started = time.monotonic()
     request = VersionRequest.parse(text)
@@ -153,23 +220,20 @@ def install(
         have = store.get(version)
         if have is not None and not force:
             return InstallResult(have.version, have.root, "already-installed")
-        cached = paths.download_file(artifact.filename)
-        if cached.is_file() and verify.sha256_file(cached) == artifact.sha256:
-            actual = artifact.sha256
-        else:
-            actual = download.download(url, cached, cfg, expected_size=artifact.size)
-        verify.check_sha256(cached, actual, artifact.sha256, url)
-        _check_sidecar(cfg, url, artifact.sha256)
-        signer = _check_signature(cfg, cached, url + ".asc", None)
-        receipt = store.Receipt(
-            version=version.name,
-            url=url,
-            filename=artifact.filename,
-            sha256=artifact.sha256,
-            signer=signer,
-            installed_at=_now(),
-        )
-        root = _extract_and_commit(cached, version, receipt)
+        with _obtain(cfg, url, artifact.filename, artifact.sha256, artifact.size) as fh:
+            _check_sidecar(cfg, url, artifact.sha256)
+            signer = _check_signature(
+                cfg, fh, artifact.filename, artifact.sha256, url + ".asc", None
+            )
+            receipt = store.Receipt(
+                version=version.name,
+                url=url,
+                filename=artifact.filename,
+                sha256=artifact.sha256,
+                signer=signer,
+                installed_at=_now(),
+            )
+            root = _extract_and_commit(fh, artifact.filename, artifact.sha256, version, receipt)
     status: Status = "reinstalled" if have is not None else "installed"
     return InstallResult(
         version, root, status, artifact.sha256, signer, url, time.monotonic() - started
@@ -190,8 +254,17 @@ def install_file(
             f"{source}: not a go.dev archive name",
             "expected e.g. go1.22.10.linux-amd64.tar.gz (keep the published file name)",
         )
-    if not source.is_file():
-        raise UsageError(f"{source}: no such file", "give the path of a downloaded Go archive")
+    try:
+        st = source.stat()
+    except OSError:
+        raise UsageError(
+            f"{source}: no such file", "give the path of a downloaded Go archive"
+        ) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(
+            f"{source}: is {file_kind(st.st_mode)}, not a regular file",
+            "give the path of a downloaded Go archive",
+        )
     version = GoVersion.parse(m["version"])
     if not version.is_release and not version.is_prerelease:
         raise VersionError(f"{source.name}: {version} is not a release version")
@@ -221,20 +294,22 @@ def install_file(
         if have is not None and not force:
             return InstallResult(have.version, have.root, "already-installed")
         # Copy into gover's cache while hashing, so the bytes verified are the bytes extracted.
+        cache.downloads_dir()  # gover's own directory, or refused
         cached = paths.download_file(source.name)
-        actual = download.download(source.as_uri(), cached, cfg)
-        verify.check_sha256(cached, actual, expected, str(source))
-        sig = source.with_name(source.name + ".asc")
-        signer = _check_signature(cfg, cached, str(sig), sig)
-        receipt = store.Receipt(
-            version=version.name,
-            url=source.as_uri(),
-            filename=source.name,
-            sha256=expected,
-            signer=signer,
-            installed_at=_now(),
-        )
-        root = _extract_and_commit(cached, version, receipt)
+        got = download.fetch(source.as_uri(), cached, cfg)
+        with got.file as fh:
+            verify.check_sha256(cached, got.sha256, expected, str(source))
+            sig = source.with_name(source.name + ".asc")
+            signer = _check_signature(cfg, fh, source.name, expected, str(sig), sig)
+            receipt = store.Receipt(
+                version=version.name,
+                url=source.as_uri(),
+                filename=source.name,
+                sha256=expected,
+                signer=signer,
+                installed_at=_now(),
+            )
+            root = _extract_and_commit(fh, source.name, expected, version, receipt)
     status: Status = "reinstalled" if have is not None else "installed"
     return InstallResult(
         version, root, status, expected, signer, source.as_uri(), time.monotonic() - started

@@ -15,6 +15,12 @@ and `verify_with_refresh` then fetches the Go key once and retries.
 
 Only public-key operations run here (import, list, verify), so no gpg-agent is started
 (`--no-autostart`): agent sockets cannot live in long keyring paths, and they need none.
+
+The signed data is fed to gpg on its stdin from the caller's open file (the descriptor the
+download wrote), hashed on the way: with `sha256=`, a signature counts only for bytes
+whose SHA-256 is the expected one, so no file swapped in by name can be what gpg vouched
+for. Key files, the keyring's stamp and signatures are read bounded, never through a FIFO,
+and the keyring directory is made (0700) only if it is no symlink and is ours.
 """
 
 from __future__ import annotations
@@ -22,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import io
 import json
 import os
 import re
@@ -32,7 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from gover import constants, output, paths
 from gover.config import Config
@@ -44,7 +49,7 @@ from gover.constants import (
     SIGNED_ARCHIVE_SUFFIXES,
 )
 from gover.errors import ConfigError, GoverError, UnknownSignerError, VerificationError
-from gover.fsutil import write_atomic
+from gover.fsutil import UnsafePathError, open_regular, owned_dir, read_capped, write_atomic
 
 SignaturePolicy = Literal["require", "verify", "skip"]
 
@@ -62,6 +67,9 @@ _STAMP_FORMAT = 1
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TRUST_HINT = "to trust it, add its public key file to the trusted_keys config setting"
 _REFRESH_HINT = "run: gover keys refresh"
+_MAX_KEY_FILE = 1 << 20  # an armored key with many signatures is well under this
+_MAX_STAMP = 1 << 20
+_FEED_CHUNK = 1 << 20  # bytes per write into gpg's stdin
 
 
 def pinned_fingerprint() -> str:
@@ -108,6 +116,15 @@ class TrustedKey:
 def sha256_file(path: Path) -> str:
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def sha256_fileobj(fh: BinaryIO) -> str:
+    """SHA-256 of a whole open file, read from its start; the position is left at the end."""
+    hasher = hashlib.sha256()
+    fh.seek(0)
+    while chunk := fh.read(_FEED_CHUNK):
+        hasher.update(chunk)
+    return hasher.hexdigest()
 
 
 def check_sha256(path: Path, actual: str, expected: str, source: str) -> None:
@@ -210,11 +227,17 @@ def _open_gpg(home: Path) -> Any:
             "install gnupg, or set gpg = off",
         )
     try:
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if os.name != "nt":
-            os.chmod(home, 0o700)
+        # Never chmod through a link: a planted symlink or someone else's directory is refused.
+        owned_dir(home, mode=0o700)
+    except UnsafePathError as exc:
+        raise VerificationError(
+            f"{home}: refusing this GnuPG keyring directory: it {exc.strerror}",
+            "remove it; gover recreates it",
+        ) from None
     except OSError as exc:
-        raise VerificationError(f"{home}: cannot create the GnuPG keyring: {exc}") from exc
+        raise VerificationError(
+            f"{home}: cannot create the GnuPG keyring: {exc.strerror or exc}"
+        ) from None
     import gnupg
 
     try:
@@ -222,6 +245,7 @@ def _open_gpg(home: Path) -> Any:
     except (OSError, ValueError) as exc:
         raise VerificationError(f"{binary}: cannot run gpg: {exc}", "check your gnupg") from exc
     gpg.encoding = "utf-8"  # status and colon output are UTF-8 in GnuPG 2
+    gpg.buffer_size = _FEED_CHUNK  # signed data goes to gpg's stdin in chunks this size
     gpg.decode_errors = "replace"
     return gpg
 
@@ -359,8 +383,9 @@ class Keyring:
         ):
             return None
         try:
-            data = json.loads(self._stamp_file().read_text("utf-8"))
-            if data.get("format") != _STAMP_FORMAT:
+            raw = read_capped(self._stamp_file(), _MAX_STAMP, follow_symlinks=False)
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict) or data.get("format") != _STAMP_FORMAT:
                 return None
             if data.get("sources") != [s.stamp() for s in sources]:
                 return None
@@ -368,8 +393,16 @@ class Keyring:
             if not keys or keys[0].fingerprint != pinned_fingerprint():
                 return None
             return keys
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        except (
+            OSError,
+            ValueError,  # also UnicodeDecodeError and a number of 4,300+ digits
+            KeyError,
+            TypeError,
+            AttributeError,
+            OverflowError,
+            RecursionError,
+        ):
+            return None  # a corrupt stamp only costs a re-import
 
     def _write_stamp(self, sources: list[_Source], keys: list[TrustedKey]) -> None:
         data = {
@@ -423,12 +456,15 @@ class Keyring:
     def _import_source(gpg: Any, src: _Source) -> list[str]:
         error = VerificationError if src.go_key else ConfigError
         try:
-            data = src.path.read_bytes()
+            data = read_capped(src.path, _MAX_KEY_FILE)
         except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if isinstance(exc, UnsafePathError):
+                reason = f"it {reason}"
             raise error(
-                f"{src.path}: cannot read trusted key file: {exc.strerror or exc}",
-                "fix its permissions or remove it from trusted_keys",
-            ) from exc
+                f"{src.path}: cannot read trusted key file: {reason}",
+                "fix it or remove it from trusted_keys",
+            ) from None
         fprs = _import(gpg, data)
         if not fprs:
             raise error(
@@ -437,29 +473,93 @@ class Keyring:
             )
         return fprs
 
-    def verify(self, path: Path, signature: bytes, sig_source: str) -> str:
-        """Check a detached signature over `path`; return the signer's primary fingerprint.
+    def verify(
+        self,
+        data: Path | BinaryIO,
+        signature: bytes,
+        sig_source: str,
+        *,
+        name: str | None = None,
+        sha256: str | None = None,
+    ) -> str:
+        """Check a detached signature over `data`; return the signer's primary fingerprint.
 
-        Raises VerificationError when it is not a good signature by a trusted key, and its
-        subclass UnknownSignerError when the keyring lacks the signing key altogether.
+        `data` is a path or, better, the open file the bytes were downloaded into: gpg
+        reads it on stdin from the start, without it ever being reopened by name. With
+        `sha256`, the bytes gpg read must have that hash too. Raises VerificationError
+        when it is not a good signature by a trusted key, and its subclass
+        UnknownSignerError when the keyring lacks the signing key altogether.
         """
+        label = name or (data.name if isinstance(data, Path) else "the file")
         if _gpg_binary() is None:
             raise VerificationError(
-                f"{sig_source}: cannot check the signature of {path.name}: "
+                f"{sig_source}: cannot check the signature of {label}: "
                 f"no gpg program was found ({_gpg_wanted()})",
                 "install gnupg, or set gpg = off",
             )
         trusted = {k.fingerprint: k for k in self.trusted()}
-        if not path.is_file():
-            raise VerificationError(f"{path}: cannot check its signature: file not found")
-        gpg = self._handle()
-        try:
-            result = gpg.verify_file(io.BytesIO(signature), data_filename=str(path.absolute()))
-        except (OSError, ValueError) as exc:
+        if isinstance(data, Path):
+            try:
+                fd = open_regular(data)
+            except FileNotFoundError:
+                raise VerificationError(
+                    f"{data}: cannot check its signature: file not found"
+                ) from None
+            except OSError as exc:
+                raise VerificationError(
+                    f"{data}: cannot check its signature: {exc.strerror or exc}"
+                ) from None
+            with os.fdopen(fd, "rb") as fh:
+                result, digest = _gpg_verify(self._handle(), fh, signature, sig_source, label)
+        else:
+            result, digest = _gpg_verify(self._handle(), data, signature, sig_source, label)
+        signer = _judge(_parse_status(result.stderr or ""), trusted, label, sig_source, signature)
+        if sha256 is not None and not hmac.compare_digest(digest, sha256.strip().lower()):
             raise VerificationError(
-                f"{sig_source}: gpg failed while verifying {path}: {exc}"
-            ) from exc
-        return _judge(_parse_status(result.stderr or ""), trusted, path, sig_source, signature)
+                f"{sig_source}: the bytes gpg checked have SHA-256 {digest}, not {sha256}; "
+                f"{label} changed while it was being verified",
+                "retry; if it happens again, check who else writes to gover's cache",
+            )
+        return signer
+
+
+class _HashingReader:
+    """What gpg reads, hashed as it goes (python-gnupg copies it to gpg's stdin)."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        self.hasher = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.fh.read(size)
+        self.hasher.update(chunk)
+        return chunk
+
+
+def _gpg_verify(
+    gpg: Any, fh: BinaryIO, signature: bytes, sig_source: str, label: str
+) -> tuple[Any, str]:
+    """`gpg --verify SIG -` with `fh` (from its start) on stdin; the result and the bytes' hash.
+
+    The signature goes into a private temporary file (gpg needs the detached signature by
+    name; python-gnupg's own verify_file does the same).
+    """
+    reader = _HashingReader(fh)
+    try:
+        fh.seek(0)
+        with tempfile.TemporaryDirectory(prefix="gover-sig-") as tmp:
+            sig_path = os.path.join(tmp, "signature.asc")
+            with open(sig_path, "xb") as out:
+                out.write(signature)
+            result = gpg.result_map["verify"](gpg)
+            # If gpg stops reading (no signature it can use), its status says why.
+            with contextlib.suppress(BrokenPipeError):
+                gpg._handle_io(["--verify", sig_path, "-"], reader, result, binary=True)
+    except (OSError, ValueError) as exc:
+        raise VerificationError(
+            f"{sig_source}: gpg failed while verifying {label}: {exc}"
+        ) from exc
+    return result, reader.hasher.hexdigest()
 
 
 # --------------------------------------------------------------------------- verdicts
@@ -557,7 +657,7 @@ def _when(value: datetime | None) -> str:
 def _judge(
     sigs: list[_Sig],
     trusted: dict[str, TrustedKey],
-    path: Path,
+    name: str,
     sig_source: str,
     signature: bytes,
 ) -> str:
@@ -568,7 +668,6 @@ def _judge(
     EXPKEYSIG counts when the signature predates the key's expiry and neither the subkey
     nor its primary is revoked, which is checked here from the key listing.
     """
-    name = path.name
     if not sigs:
         shown = signature[:30].decode("ascii", "replace").strip()
         raise VerificationError(
@@ -659,10 +758,13 @@ def _of(sig: _Sig, trusted: dict[str, TrustedKey]) -> str:
 
 def verify_with_refresh(
     cfg: Config,
-    path: Path,
+    path: Path | BinaryIO,
     signature: bytes,
     sig_source: str,
     fetch: Callable[[str], bytes],
+    *,
+    name: str | None = None,
+    sha256: str | None = None,
 ) -> str:
     """`Keyring(cfg).verify`, refreshing the Go key once if the signer is unknown.
 
@@ -673,7 +775,7 @@ def verify_with_refresh(
     fingerprint, like `Keyring.verify`.
     """
     try:
-        return Keyring(cfg).verify(path, signature, sig_source)
+        return Keyring(cfg).verify(path, signature, sig_source, name=name, sha256=sha256)
     except UnknownSignerError as exc:
         if not cfg.key_url:
             raise
@@ -689,7 +791,7 @@ def verify_with_refresh(
             issuer=unknown.issuer,
         ) from exc
     try:
-        signer = Keyring(cfg).verify(path, signature, sig_source)
+        signer = Keyring(cfg).verify(path, signature, sig_source, name=name, sha256=sha256)
     except UnknownSignerError as exc:
         raise UnknownSignerError(
             f"{exc.message} (the Go release key just refreshed from {url} lacks it too)",

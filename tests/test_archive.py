@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import filecmp
 import gzip
+import hashlib
 import io
 import os
 import shutil
@@ -288,7 +289,8 @@ def test_good_tree(layout: Layout, variant: str) -> None:
     arc = write_tgz(layout.root / "go1.99.1.linux-amd64.tar.gz", GOOD_TREE)
     stats = extract(arc, layout.dest)
     size = sum(len(data) for _, data in GOOD_TREE if data is not None)
-    assert stats == ExtractStats(members=11, files=5, dirs=5, symlinks=0, bytes=size)
+    sha = hashlib.sha256(arc.read_bytes()).hexdigest()
+    assert stats == ExtractStats(members=11, files=5, dirs=5, symlinks=0, bytes=size, sha256=sha)
     tree = tree_of(layout.dest)
     assert tree == {
         "VERSION": ("file", 0o644, b"go1.99.1\ntime 2024-01-01T00:00:00Z\n"),
@@ -795,7 +797,8 @@ def test_zip_good(layout: Layout) -> None:
         ],
     )
     stats = extract(arc, layout.dest)
-    assert stats == ExtractStats(members=6, files=4, dirs=3, symlinks=1, bytes=2021)
+    sha = hashlib.sha256(arc.read_bytes()).hexdigest()
+    assert stats == ExtractStats(members=6, files=4, dirs=3, symlinks=1, bytes=2021, sha256=sha)
     tree = tree_of(layout.dest)
     assert tree["bin/go.exe"] == ("file", 0o755, b"MZ" * 1000)
     assert tree["bin/gofmt"] == ("file", 0o755, b"fmt")
