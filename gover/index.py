@@ -1,9 +1,18 @@
-"""The go.dev release index: fetch, cache with revalidation, and pick the artifact for a host."""
+"""The go.dev release index: fetch, cache with revalidation, and pick the artifact for a host.
+
+Everything read here may be hostile (a mirror, a shared cache): the parser keeps only
+entries of the expected shape, a cached copy is used only when it is a regular file of
+ours in a cache directory of ours, and cache metadata that is not a plain past timestamp
+(NaN, infinity, a string, the far future) means "stale", never "fresh forever".
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +20,9 @@ from typing import Any
 
 from gover import output, paths
 from gover.config import Config
-from gover.errors import IndexError_, NetworkError, VersionError
-from gover.fsutil import write_atomic
+from gover.constants import MAX_INDEX_BYTES
+from gover.errors import GoverError, IndexError_, NetworkError, VersionError
+from gover.fsutil import is_owned_regular, open_regular, write_atomic
 from gover.platform import Platform
 from gover.versions import GoVersion, VersionRequest
 
@@ -47,77 +57,151 @@ def _hex64(value: Any) -> bool:
     )
 
 
+_MAX_FILENAME = 255
+_MAX_META = 64 << 10
+_CLOCK_SKEW = 300.0  # seconds a cache timestamp may lie in the future
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _good_filename(name: Any) -> bool:
+    return (
+        isinstance(name, str)
+        and 0 < len(name) <= _MAX_FILENAME
+        and name.isprintable()  # no NUL, newline or terminal escape
+        and "/" not in name
+        and "\\" not in name
+        and not name.startswith(".")
+    )
+
+
+def _release_file(f: Any) -> ReleaseFile | None:
+    if not isinstance(f, dict):
+        return None
+    name = f.get("filename")
+    sha = _text(f.get("sha256")).lower()
+    size = f.get("size")
+    if (
+        not _good_filename(name)
+        or not _hex64(sha)
+        or not isinstance(size, int)
+        or isinstance(size, bool)
+        or size < 0
+    ):
+        return None
+    return ReleaseFile(
+        filename=str(name),
+        os=_text(f.get("os")),
+        arch=_text(f.get("arch")),
+        version=_text(f.get("version")),
+        sha256=sha,
+        size=size,
+        kind=_text(f.get("kind")),
+    )
+
+
 def parse_index(data: bytes, source: str) -> list[Release]:
     """Parse go.dev's JSON; entries with unknown versions or malformed files are skipped."""
+    hint = "check index_url (gover config get index_url) or run with --refresh"
     try:
         raw = json.loads(data)
+    except RecursionError:
+        raise IndexError_(f"{source}: release index is nested too deeply", hint) from None
     except (ValueError, UnicodeDecodeError) as exc:
+        what = "has a number with too many digits" if "digits" in str(exc) else "is not JSON"
         raise IndexError_(
-            f"{source}: release index is not JSON ({exc.__class__.__name__})",
-            "check index_url (gover config get index_url) or run with --refresh",
-        ) from exc
+            f"{source}: release index {what} ({exc.__class__.__name__})", hint
+        ) from None
     if not isinstance(raw, list):
         raise IndexError_(f"{source}: release index is not a JSON list", "check index_url")
     releases: list[Release] = []
     for entry in raw:
         if not isinstance(entry, dict):
             continue
-        version = GoVersion.try_parse(str(entry.get("version", "")))
+        version_text = _text(entry.get("version"))
+        try:
+            version = GoVersion.try_parse(version_text) if len(version_text) <= 64 else None
+        except (ValueError, GoverError):
+            version = None
         if version is None:
             continue
-        files: list[ReleaseFile] = []
-        for f in entry.get("files") or []:
-            if not isinstance(f, dict):
-                continue
-            name = f.get("filename")
-            sha = str(f.get("sha256", "")).lower()
-            size = f.get("size")
-            if (
-                not isinstance(name, str)
-                or "/" in name
-                or "\\" in name
-                or name.startswith(".")
-                or not _hex64(sha)
-                or not isinstance(size, int)
-                or size < 0
-            ):
-                continue
-            files.append(
-                ReleaseFile(
-                    filename=name,
-                    os=str(f.get("os", "")),
-                    arch=str(f.get("arch", "")),
-                    version=str(f.get("version", "")),
-                    sha256=sha,
-                    size=size,
-                    kind=str(f.get("kind", "")),
-                )
-            )
-        releases.append(Release(version, bool(entry.get("stable", False)), tuple(files)))
+        listed = entry.get("files")
+        files = [f for f in map(_release_file, listed if isinstance(listed, list) else []) if f]
+        releases.append(Release(version, entry.get("stable") is True, tuple(files)))
     releases.sort(key=lambda r: r.version, reverse=True)
     return releases
 
 
 def _cache_paths(url: str) -> tuple[Path, Path]:
-    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    key = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     base = paths.index_cache_dir()
     return base / f"{key}.json", base / f"{key}.meta.json"
 
 
-def _read_meta(meta_path: Path) -> dict[str, Any]:
+def _read_owned(path: Path, limit: int) -> bytes | None:
+    """A cache file's bytes, or None unless it is a regular file of ours within `limit`."""
     try:
-        meta = json.loads(meta_path.read_text("utf-8"))
-    except (OSError, ValueError):
+        fd = open_regular(path, follow_symlinks=False)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            if not is_owned_regular(os.fstat(fd)):
+                return None
+            data = fh.read(limit + 1)
+        except OSError:
+            return None
+    return data if len(data) <= limit else None
+
+
+def read_meta(data: bytes | None) -> dict[str, Any]:
+    """The cache metadata as a dict; anything unreadable is an empty (stale) one."""
+    if data is None:
+        return {}
+    try:
+        meta = json.loads(data)
+    except (ValueError, RecursionError):
         return {}
     return meta if isinstance(meta, dict) else {}
+
+
+def fetched_at(meta: dict[str, Any], now: float) -> float | None:
+    """When the cached copy was fetched: a finite, positive, not-future number, else None."""
+    value = meta.get("fetched_at")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        stamp = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    if not math.isfinite(stamp) or stamp <= 0 or stamp > now + _CLOCK_SKEW:
+        return None
+    return stamp
+
+
+def is_fresh(meta: dict[str, Any], now: float, ttl: float) -> bool:
+    stamp = fetched_at(meta, now)
+    return stamp is not None and math.isfinite(ttl) and now - stamp < ttl
+
+
+def _cache_dir_ok() -> bool:
+    """The index cache directory is gover's own (or refused: raises GoverError)."""
+    from gover import cache
+
+    cache.owned(paths.index_cache_dir())
+    return True
 
 
 def cached(cfg: Config) -> list[Release] | None:
     """The cached index without touching the network (for completions and offline use)."""
     body_path, _ = _cache_paths(cfg.index_url)
     try:
-        return parse_index(body_path.read_bytes(), str(body_path))
-    except (OSError, IndexError_):
+        _cache_dir_ok()
+        body = _read_owned(body_path, MAX_INDEX_BYTES)
+        return None if body is None else parse_index(body, str(body_path))
+    except GoverError:
         return None
 
 
@@ -127,36 +211,45 @@ def load(cfg: Config, *, refresh: bool = False, ttl: float | None = None) -> lis
 
     url = cfg.index_url
     ttl = cfg.index_ttl if ttl is None else ttl
+    _cache_dir_ok()
     body_path, meta_path = _cache_paths(url)
-    meta = _read_meta(meta_path)
-    have_cache = body_path.is_file()
+    meta = read_meta(_read_owned(meta_path, _MAX_META))
+    body = _read_owned(body_path, MAX_INDEX_BYTES)
+    releases: list[Release] | None = None
+    if body is not None:
+        try:
+            releases = parse_index(body, str(body_path))
+        except IndexError_:
+            body = None  # a corrupt copy is no copy: fetch afresh
     now = time.time()
-    if have_cache and not refresh and now - float(meta.get("fetched_at", 0)) < ttl:
-        return parse_index(body_path.read_bytes(), str(body_path))
+    if releases is not None and not refresh and is_fresh(meta, now, ttl):
+        return releases
 
     headers: dict[str, str] = {}
-    if have_cache:
-        if meta.get("etag"):
-            headers["If-None-Match"] = str(meta["etag"])
-        if meta.get("last_modified"):
-            headers["If-Modified-Since"] = str(meta["last_modified"])
+    if releases is not None:
+        for key, header in (("etag", "If-None-Match"), ("last_modified", "If-Modified-Since")):
+            value = meta.get(key)
+            if isinstance(value, str) and value.isascii() and value.isprintable():
+                headers[header] = value[:1024]
     try:
-        result = download.fetch_bytes(url, cfg, headers=headers, accept_not_modified=True)
-    except NetworkError as exc:
-        if not have_cache:
-            raise
-        age = int((now - float(meta.get("fetched_at", now))) / 60)
-        output.warn(
-            f"cannot refresh the release index ({exc.message}); using the copy cached {age} min ago"
+        result = download.fetch_bytes(
+            url, cfg, max_bytes=MAX_INDEX_BYTES, headers=headers, accept_not_modified=True
         )
-        return parse_index(body_path.read_bytes(), str(body_path))
+    except NetworkError as exc:
+        if releases is None:
+            raise
+        stamp = fetched_at(meta, now)
+        when = "at an unknown time" if stamp is None else f"{int((now - stamp) / 60)} min ago"
+        output.warn(
+            f"cannot refresh the release index ({exc.message}); using the copy cached {when}"
+        )
+        return releases
 
-    if result.status == 304 and have_cache:
-        body = body_path.read_bytes()
+    if result.status == 304 and releases is not None:
+        fresh = releases
     else:
-        body = result.content
-        releases = parse_index(body, url)  # validate before caching
-        write_atomic(body_path, body)
+        fresh = parse_index(result.content, url)  # validate before caching
+        _save(body_path, result.content)
         meta = {}
         if result.headers.get("etag"):
             meta["etag"] = result.headers["etag"]
@@ -164,10 +257,14 @@ def load(cfg: Config, *, refresh: bool = False, ttl: float | None = None) -> lis
             meta["last_modified"] = result.headers["last-modified"]
     meta["fetched_at"] = now
     meta["url"] = url
-    write_atomic(meta_path, json.dumps(meta))
-    if result.status != 304:
-        return releases
-    return parse_index(body, str(body_path))
+    _save(meta_path, json.dumps(meta).encode())
+    return fresh
+
+
+def _save(path: Path, data: bytes) -> None:
+    # A cache that cannot be written (read-only, full) only costs a fetch next time.
+    with contextlib.suppress(OSError):
+        write_atomic(path, data, mode=0o600)
 
 
 def find_release(
