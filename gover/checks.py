@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gover import buildinfo, resolve
+from gover import buildinfo, fsutil, resolve
 from gover.errors import BuildInfoError, NotInstalledError, UsageError
 from gover.versions import GoVersion, VersionRequest
 
@@ -41,8 +41,7 @@ class BinaryResult:
 
 def toolchain_version(go_binary: Path) -> GoVersion:
     """The version of a go command, from its own build info (no process)."""
-    info = buildinfo.read(go_binary)
-    return GoVersion.parse(info.toolchain)
+    return GoVersion.parse(buildinfo.toolchain_of(buildinfo.read_go_version(go_binary)))
 
 
 def expectation(expect: str | None, cwd: Path | None = None) -> Expectation:
@@ -65,43 +64,82 @@ def expectation(expect: str | None, cwd: Path | None = None) -> Expectation:
     return Expectation(VersionRequest("exact", version.name, version), version.tag, sel.source)
 
 
+def _result(path: Path, go_version: str, expect: Expectation) -> BinaryResult:
+    toolchain = buildinfo.toolchain_of(go_version)
+    version = GoVersion.try_parse(toolchain)  # None for a devel toolchain
+    ok = version is not None and expect.request.matches(version, unstable=True)
+    return BinaryResult(path, toolchain or "(unknown)", ok)
+
+
 def check_binary(path: Path, expect: Expectation) -> BinaryResult:
+    """A binary the user named (a symlink to it is followed): any failure is reported."""
     try:
-        info = buildinfo.read(path)
+        go_version = buildinfo.read_go_version(path)
     except BuildInfoError as exc:
         return BinaryResult(path, None, False, str(exc))
-    version = GoVersion.try_parse(info.toolchain)  # None for a devel toolchain
-    built = info.toolchain or "(unknown)"
-    ok = version is not None and expect.request.matches(version, unstable=True)
-    return BinaryResult(path, built, ok)
+    return _result(path, go_version, expect)
 
 
-def walk_binaries(root: Path) -> Iterator[Path]:
-    """Go executables under `root` (others skipped silently); symlinks are not followed."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in (".git", "node_modules"))
-        for name in sorted(filenames):
-            p = Path(dirpath) / name
-            if not p.is_symlink() and buildinfo.is_go_binary(p):
-                yield p
+def _regular_files(root: Path) -> Iterator[Path]:
+    """Regular files under `root`, depth first in name order (a directory's files before its
+    subdirectories), without recursion (any depth). Decided from the directory entry's lstat
+    type, so a FIFO, device or socket is never opened; symlinks (to files or directories, in
+    the tree or out of it) are never followed: they are skipped."""
+    stack = [root]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue  # unreadable or vanished: nothing to scan there
+        subdirs: list[Path] = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in (".git", "node_modules"):
+                        subdirs.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    yield Path(entry.path)
+            except OSError:
+                continue
+        stack.extend(reversed(subdirs))
+
+
+def scan_tree(root: Path, expect: Expectation) -> Iterator[BinaryResult]:
+    """Go executables under `root`; files that are not Go executables are skipped silently,
+    a Go executable whose build info does not parse is reported. Each file is opened once,
+    non-blocking and without following a link (swapped in since the scan: refused)."""
+    for path in _regular_files(root):
+        try:
+            go_version = buildinfo.read_go_version(path, follow_symlinks=False)
+        except buildinfo.ModinfoError as exc:
+            yield BinaryResult(path, None, False, str(exc))
+            continue
+        except BuildInfoError:
+            continue
+        yield _result(path, go_version, expect)
 
 
 def check_binaries(targets: list[Path], expect: Expectation, recursive: bool) -> list[BinaryResult]:
     results: list[BinaryResult] = []
     for target in targets:
-        if target.is_dir():
+        if target.is_dir():  # a named directory may be a symlink: the user chose it
             if not recursive:
                 results.append(
                     BinaryResult(target, None, False, f"{target}: is a directory (use --recursive)")
                 )
                 continue
-            results.extend(check_binary(p, expect) for p in walk_binaries(target))
+            results.extend(scan_tree(target, expect))
         else:
             results.append(check_binary(target, expect))
     return results
 
 
 # ---- go.mod / go.work -------------------------------------------------------------------------
+
+
+MODFILE_LIMIT = 16 << 20  # a go.mod or go.work larger than this is refused
 
 
 @dataclass(frozen=True)
@@ -112,8 +150,8 @@ class ModFile:
 
 
 def parse_modfile(path: Path) -> ModFile:
-    try:
-        text = path.read_text("utf-8", errors="replace")
+    try:  # non-blocking, regular files only, capped: a FIFO or /dev/zero never hangs
+        text = fsutil.read_capped(path, MODFILE_LIMIT).decode("utf-8", errors="replace")
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
     go = toolchain = None

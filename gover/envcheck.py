@@ -7,14 +7,19 @@ that PATH resolves, `go env GOROOT`, `$GOROOT/VERSION` and an inherited GOROOT v
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
+import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from gover import buildinfo, paths, resolve, store
+from gover import buildinfo, fsutil, paths, resolve, store
 from gover.errors import BuildInfoError, GoverError
 from gover.versions import GoVersion
 
@@ -56,21 +61,69 @@ def _go_env(root: Path) -> dict[str, str]:
     return env
 
 
-def probe_binary(sel: resolve.Selection) -> Path:
-    """The probe built by the selected toolchain; built once, keyed by version and hash."""
-    assert sel.root is not None and sel.name is not None
-    receipt = paths.receipt_file(sel.root)
-    key = sel.name
-    try:
-        import json
+PROBE_RECORD = "probe.json"  # {"sha256": ...} written by gover when it builds the probe
+_RECORD_LIMIT = 4096
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
-        key += "-" + str(json.loads(receipt.read_text("utf-8")).get("sha256", ""))[:12]
-    except (OSError, ValueError):
+
+def _probe_dir(sel: resolve.Selection) -> Path:
+    """cache/probes/<version>-<archive sha256 prefix>: a reinstall gets a fresh probe."""
+    assert sel.root is not None and sel.name is not None
+    key = sel.name
+    receipt = store.Receipt.load(paths.receipt_file(sel.root))
+    if receipt is not None and _HEX64.fullmatch(receipt.sha256):
+        key += "-" + receipt.sha256[:12]
+    return paths.probes_dir() / key
+
+
+def _recorded_sha256(record: Path) -> str | None:
+    """The SHA-256 in the record gover wrote, if the record is ours: a regular file (not
+    through a link) owned by this user, of the shape gover writes; else None."""
+    try:
+        fd = fsutil.open_regular(record, follow_symlinks=False)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        if not fsutil.is_owned_regular(os.fstat(fd)):
+            return None
+        raw = fh.read(_RECORD_LIMIT + 1)
+    try:
+        sha = json.loads(raw).get("sha256") if len(raw) <= _RECORD_LIMIT else None
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return sha if isinstance(sha, str) and _HEX64.fullmatch(sha) else None
+
+
+def _sha256_fd(fd: int) -> str:
+    h = hashlib.sha256()
+    offset = 0
+    while chunk := os.pread(fd, 1 << 20, offset):
+        h.update(chunk)
+        offset += len(chunk)
+    return h.hexdigest()
+
+
+def _open_proven(out: Path, record: Path) -> int | None:
+    """A descriptor of the probe if it is proven gover's: a regular file (never through a
+    symlink) owned by this user whose SHA-256 is the one recorded when gover built it."""
+    want = _recorded_sha256(record)
+    if want is None:
+        return None
+    try:
+        fd = fsutil.open_regular(out, follow_symlinks=False)
+    except OSError:
+        return None
+    try:
+        if fsutil.is_owned_regular(os.fstat(fd)) and _sha256_fd(fd) == want:
+            return fd
+    except OSError:
         pass
-    out = paths.probes_dir() / key / ("probe.exe" if os.name == "nt" else "probe")
-    if out.is_file():
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
+    os.close(fd)
+    return None
+
+
+def _build_probe(sel: resolve.Selection, out: Path, record: Path) -> None:
+    assert sel.root is not None and sel.name is not None
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         src = Path(tmp)
         (src / "go.mod").write_text("module goverprobe\n\ngo 1.18\n")
@@ -91,13 +144,70 @@ def probe_binary(sel: resolve.Selection) -> Path:
                 f"go {sel.name} in {sel.root} cannot build a probe: {first}",
                 f"reinstall it: gover install --force {sel.name}",
             )
+        fd = fsutil.open_regular(built, follow_symlinks=False)
+        try:
+            sha = _sha256_fd(fd)
+        finally:
+            os.close(fd)
+        # Whatever sits at the probe's name (a planted file, a symlink, a directory) goes;
+        # rename never follows a link, and fsutil.rmtree never leaves the directory.
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_ISDIR(os.lstat(out).st_mode):
+                fsutil.rmtree(out)
         os.replace(built, out)
-    return out
+    fsutil.write_atomic(record, json.dumps({"sha256": sha}) + "\n", 0o600)
+
+
+def probe_binary(sel: resolve.Selection) -> tuple[Path, int]:
+    """The probe built by the selected toolchain (built once per toolchain and reused) and
+    an open descriptor of it. Nothing under the cache runs unproven: the probe is used only
+    if it is a regular file owned by this user whose SHA-256 matches the record gover wrote
+    when it built it; anything else (missing, planted, swapped, a symlink) is rebuilt."""
+    where = _probe_dir(sel)
+    out = where / ("probe.exe" if os.name == "nt" else "probe")
+    record = where / PROBE_RECORD
+    try:
+        fsutil.owned_dir(paths.probes_dir(), 0o700)
+        fsutil.owned_dir(where, 0o700)
+        fd = _open_proven(out, record)
+        if fd is None:
+            _build_probe(sel, out, record)
+            fd = _open_proven(out, record)
+    except OSError as exc:
+        raise GoverError(
+            f"{exc.filename or where}: cannot prepare the verify probe: {exc.strerror or exc}",
+            f"remove {paths.probes_dir()} and run again",
+        ) from exc
+    if fd is None:
+        raise GoverError(
+            f"{out}: the verify probe changed while gover built it (refused to run it)",
+            f"remove {paths.probes_dir()} and run again",
+        )
+    return out, fd
+
+
+def _hashed(out: Path, fd: int) -> Path:
+    """A name for exactly the bytes that were hashed: on Linux the open descriptor itself
+    (/proc/self/fd/N, also in a child given the descriptor), so swapping the file at `out`
+    afterwards changes nothing; elsewhere `out` (a window remains between check and exec)."""
+    return Path(f"/proc/self/fd/{fd}") if os.path.isdir("/proc/self/fd") else out
+
+
+def _run_probe(out: Path, fd: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(_hashed(out, fd))],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+        check=False,
+        pass_fds=(fd,) if os.name != "nt" else (),
+    )
 
 
 def _binary_version(go: Path) -> str | None:
     try:
-        return buildinfo.read(go).toolchain or None
+        return buildinfo.toolchain_of(buildinfo.read_go_version(go)) or None
     except BuildInfoError:
         return None
 
@@ -107,12 +217,12 @@ def run_checks() -> tuple[resolve.Selection, list[Check]]:
     checks: list[Check] = []
     if sel.root is not None:
         want = GoVersion.parse(sel.name or "").tag
-        probe = probe_binary(sel)
-        built = _binary_version(probe)
-        env = dict(os.environ)
-        proc = subprocess.run(
-            [str(probe)], capture_output=True, text=True, env=env, timeout=60, check=False
-        )
+        probe, fd = probe_binary(sel)
+        try:
+            built = _binary_version(_hashed(probe, fd))
+            proc = _run_probe(probe, fd)
+        finally:
+            os.close(fd)
         lines = proc.stdout.splitlines()
         runtime_version = lines[0] if lines else "(probe failed)"
         checks.append(
