@@ -78,6 +78,10 @@ SETUP_BLOCK_END = "# <<< gover <<<"
 SETUP_BACKUP_SUFFIX = ".gover-backup"
 COMPLETE_VAR = "_GOVER_COMPLETE"
 
+# Store ownership (gover/store.py): a version directory gover committed carries this file, so a
+# receipt-less directory is removed only when gover made it (never a goenv or hand-made tree).
+STORE_MARKER = ".gover-made"
+
 # Acquire pipeline hardening (download, verify, extract).
 MAX_ARCHIVE_DEPTH = 64  # directory levels below go/ (a Go release needs about 12)
 DEADLINE_BASE = 60.0  # seconds: the automatic overall deadline of any request...

@@ -10,40 +10,65 @@ import os
 from pathlib import Path
 
 from gover.constants import CONFIG_NAME, ENV_HOME, GLOBAL_FILE_NAME, RECEIPT_NAME
+from gover.errors import ConfigError
 
 APP = "gover"
 
 
+def _printable(value: str) -> str:
+    """`value` with each undecodable byte shown as \\xNN (its surrogate escape)."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _checked(path: Path, source: str, fix: str = ENV_HOME) -> Path:
+    """Refuse a location that is not valid UTF-8 (bytes a non-UTF-8 environment variable
+    smuggled in as surrogate escapes): shims, hooks and receipts embed it as text, so it
+    could only half work. One line naming the variable instead of a traceback later."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"{source} is not valid UTF-8: {_printable(text)}",
+            f"set {fix} to a path that is valid UTF-8",
+        ) from None
+    return path
+
+
 def _home() -> Path | None:
     value = os.environ.get(ENV_HOME)
-    return Path(value).expanduser().absolute() if value else None
+    if not value:
+        return None
+    return _checked(Path(value).expanduser().absolute(), ENV_HOME)
+
+
+def _platform_dir(kind: str) -> Path:
+    import platformdirs
+
+    found = getattr(platformdirs, f"user_{kind}_dir")(APP, appauthor=False)
+    where = f"gover's {kind} directory (from HOME or XDG_{kind.upper()}_HOME)"
+    return _checked(Path(found), where)
 
 
 def data_dir() -> Path:
     home = _home()
     if home is not None:
         return home
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+    return _platform_dir("data")
 
 
 def cache_dir() -> Path:
     home = _home()
     if home is not None:
         return home / "cache"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
+    return _platform_dir("cache")
 
 
 def config_dir() -> Path:
     home = _home()
     if home is not None:
         return home
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir(APP, appauthor=False))
+    return _platform_dir("config")
 
 
 def config_file() -> Path:

@@ -3,27 +3,39 @@
 An install is visible only as `versions/<name>/` holding a receipt and `bin/go`. Staging
 directories (`.staging-<name>+<token>`) and backups (`.old-<name>+<token>`) are invisible;
 whatever a killed process left behind is cleaned (or a backup restored) on the next run.
+
+gover deletes only what it made: a name it generates (parsed strictly: a canonical version and
+an 8-hex-digit token) or a version directory carrying its marker (written at commit). Anything
+else in the store (a goenv tree, a symlink, a hand-made directory) is reported, never removed,
+and never deleted through: removal is `fsutil.rmtree` (no recursion limit, never follows links).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import re
 import secrets
-import shutil
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from gover import paths
-from gover.constants import BACKUP_PREFIX, STAGING_PREFIX
+from gover import fsutil, paths
+from gover.constants import BACKUP_PREFIX, STAGING_PREFIX, STORE_MARKER
 from gover.errors import InstallError, NotInstalledError
 from gover.fsutil import fsync_dir, write_atomic
 from gover.versions import GoVersion
 
 RECEIPT_SCHEMA = 1
+RECEIPT_LIMIT = 64 * 1024  # a receipt is ~300 bytes; anything larger is not one of ours
+_TOKEN_BYTES = 4  # secrets.token_hex(4): 8 lowercase hex digits
+_PREFIXES = f"{re.escape(STAGING_PREFIX)}|{re.escape(BACKUP_PREFIX)}"
+_TEMP_RE = re.compile(rf"({_PREFIXES})(.{{1,64}})\+([0-9a-f]{{{2 * _TOKEN_BYTES}}})")
+_MARKER_TEXT = "made by gover: this directory may be removed by gover\n"
 
 
 @dataclass(frozen=True)
@@ -41,11 +53,18 @@ class Receipt:
 
     @classmethod
     def load(cls, path: Path) -> Receipt | None:
+        """The receipt at `path`, or None: missing, not a regular file (never a FIFO, never
+        through a symlink), too large, or not the shape gover writes."""
         try:
-            raw = json.loads(path.read_text("utf-8"))
-            return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
-        except (OSError, ValueError, TypeError, KeyError):
+            raw = json.loads(fsutil.read_capped(path, RECEIPT_LIMIT, follow_symlinks=False))
+            fields = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
+            receipt = cls(**fields)
+        except (OSError, ValueError, TypeError, KeyError, RecursionError):
             return None
+        texts = (receipt.version, receipt.url, receipt.filename, receipt.sha256, receipt.signer)
+        if not all(isinstance(t, str) for t in texts) or not isinstance(receipt.installed_at, str):
+            return None
+        return receipt
 
 
 @dataclass(frozen=True)
@@ -59,16 +78,84 @@ class Installed:
         return self.version.name
 
 
+@dataclass(frozen=True)
+class Kept:
+    """Something in the store that cleanup left alone, and why (for the caller to warn)."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}; left alone"
+
+
+@dataclass(frozen=True)
+class CleanupResult:
+    done: tuple[str, ...] = ()  # "removed .staging-1.22.10+0a1b2c3d", "restored 1.22.10"
+    kept: tuple[Kept, ...] = ()  # not gover's (or not removable): reported, never removed
+
+
 def tree_version(root: Path) -> str | None:
     """The first line of a Go tree's VERSION file (`go1.22.10`), or None."""
     try:
-        first = (root / "VERSION").read_text("utf-8", errors="replace").splitlines()[0].strip()
-    except (OSError, IndexError):
+        data = fsutil.read_limited(root / "VERSION", 4096)
+    except OSError:
         return None
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    first = lines[0].strip() if lines else ""
     return first or None
 
 
+def is_version_name(name: str) -> bool:
+    """A canonical version name, as gover names store directories (`1.22.10`, `1.23rc1`)."""
+    if len(name) > 64:
+        return False
+    version = GoVersion.try_parse(name)
+    return version is not None and version.name == name
+
+
+def parse_temp_name(entry: str) -> tuple[str, str] | None:
+    """(prefix, version name) of a staging/backup name gover generates, else None."""
+    m = _TEMP_RE.fullmatch(entry)
+    if m is None or not is_version_name(m[2]):
+        return None
+    return m[1], m[2]
+
+
+def _temp_name(prefix: str, name: str) -> str:
+    return f"{prefix}{name}+{secrets.token_hex(_TOKEN_BYTES)}"
+
+
+def _lkind(path: Path) -> str | None:
+    """The kind of `path` by lstat (never following a link): "dir", "link", "other" or None
+    if missing."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        return "link"
+    return "dir" if stat.S_ISDIR(mode) else "other"
+
+
+def _has_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def made_by_gover(root: Path) -> bool:
+    """A real directory gover committed: its marker, or (installs older than the marker)
+    its receipt."""
+    return _lkind(root) == "dir" and (
+        _has_file(root / STORE_MARKER) or _has_file(paths.receipt_file(root))
+    )
+
+
 def _is_complete(root: Path) -> Receipt | None:
+    if _lkind(root) != "dir":  # a symlinked versions/<name> is never an install
+        return None
     receipt = Receipt.load(paths.receipt_file(root))
     if receipt is None or not paths.go_binary(root).is_file():
         return None
@@ -115,13 +202,43 @@ def require(version: GoVersion) -> Installed:
     return item
 
 
+def _open_lock(path: Path) -> int:
+    """The lock file, created if needed: never through a symlink, never a FIFO or device."""
+    flags = (
+        os.O_RDWR
+        | os.O_CREAT
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+    )
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise fsutil.UnsafePathError(path, "is a symlink (refused)") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise fsutil.UnsafePathError(path, f"is {fsutil.file_kind(st.st_mode)}, not a file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 @contextlib.contextmanager
 def lock(name: str, *, blocking: bool = True) -> Iterator[bool]:
     """An exclusive per-version lock (flock/msvcrt), released when the process dies."""
     path = paths.lock_file(name)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fsutil.owned_dir(paths.locks_dir())
+        fd = _open_lock(path)
+    except fsutil.UnsafePathError as exc:
+        raise InstallError(
+            f"cannot lock {name}: {exc.filename}: {exc.strerror}",
+            "remove it (gover makes its own lock files there)",
+        ) from exc
     except OSError as exc:
         raise InstallError(
             f"cannot lock {name}: {path}: {exc.strerror or exc}",
@@ -151,74 +268,115 @@ def lock(name: str, *, blocking: bool = True) -> Iterator[bool]:
         os.close(fd)  # closing releases the lock
 
 
-def _split_temp(entry: str) -> tuple[str, str] | None:
-    for prefix in (STAGING_PREFIX, BACKUP_PREFIX):
-        if entry.startswith(prefix) and "+" in entry:
-            return prefix, entry[len(prefix) :].rsplit("+", 1)[0]
-    return None
+def _remove_tree(path: Path, kept: list[Kept]) -> bool:
+    try:
+        fsutil.rmtree(path)
+    except OSError as exc:
+        kept.append(Kept(path, f"cannot remove: {exc.strerror or exc}"))
+        return False
+    return True
 
 
-def cleanup() -> list[str]:
-    """Remove what killed installs left: staging dirs, receipt-less dirs; restore lost backups.
+def _cleanup_temp(path: Path, prefix: str, name: str, done: list[str], kept: list[Kept]) -> None:
+    """A staging or backup directory: remove it, or restore a backup whose swap was cut short.
+    Caller holds the version's lock."""
+    kind = _lkind(path)
+    if kind is None:
+        return
+    if kind != "dir":
+        what = "a symlink" if kind == "link" else "a file"
+        kept.append(Kept(path, f"is {what}, not a directory gover made"))
+        return
+    final = paths.version_dir(name)
+    if prefix == BACKUP_PREFIX and _is_complete(path) and _is_complete(final) is None:
+        final_kind = _lkind(final)
+        if final_kind is not None:
+            if not made_by_gover(final):
+                kept.append(Kept(final, "blocks restoring a backup and was not made by gover"))
+                return
+            if not _remove_tree(final, kept):
+                return
+        os.replace(path, final)
+        done.append(f"restored {name}")
+    elif _remove_tree(path, kept):
+        done.append(f"removed {path.name}")
+
+
+def cleanup() -> CleanupResult:
+    """Remove what killed installs left (staging dirs, backups, gover-made receipt-less dirs);
+    restore lost backups. Anything else that looks like a version is reported in `kept`.
 
     Only touches versions whose lock is free, so a running install is never disturbed.
     """
     base = paths.versions_dir()
-    try:
-        names = sorted(os.listdir(base))
-    except FileNotFoundError:
-        return []
+    kind = _lkind(base)
+    if kind is None:
+        return CleanupResult()
+    if kind != "dir":
+        return CleanupResult(kept=(Kept(base, "is not a directory gover made"),))
     done: list[str] = []
-    for entry in names:
+    kept: list[Kept] = []
+    for entry in sorted(os.listdir(base)):
         path = base / entry
-        split = _split_temp(entry)
-        if split is not None:
-            prefix, name = split
+        temp = parse_temp_name(entry)
+        if temp is not None:
+            prefix, name = temp
             with lock(name, blocking=False) as ok:
-                if not ok or not path.exists():
+                if ok:
+                    _cleanup_temp(path, prefix, name, done, kept)
+        elif entry.startswith((STAGING_PREFIX, BACKUP_PREFIX)):
+            kept.append(Kept(path, "is not a name gover makes"))
+        elif is_version_name(entry):
+            kind = _lkind(path)
+            if kind == "link":
+                kept.append(Kept(path, "is a symlink, not an install gover made"))
+            elif kind == "dir" and _is_complete(path) is None:
+                if not _has_file(path / STORE_MARKER):
+                    kept.append(Kept(path, "is not a complete install and was not made by gover"))
                     continue
-                final = paths.version_dir(name)
-                if prefix == BACKUP_PREFIX and _is_complete(path) and not _is_complete(final):
-                    if final.exists():
-                        _rmtree(final)
-                    os.replace(path, final)
-                    done.append(f"restored {name}")
-                else:
-                    _rmtree(path)
-                    done.append(f"removed {entry}")
-        elif (
-            not entry.startswith(".")
-            and path.is_dir()
-            and GoVersion.try_parse(entry)
-            and _is_complete(path) is None
-        ):
-            with lock(entry, blocking=False) as ok:
-                if ok and path.exists() and _is_complete(path) is None:
-                    _rmtree(path)
-                    done.append(f"removed incomplete {entry}")
-    return done
+                with lock(entry, blocking=False) as ok:
+                    if ok and _is_complete(path) is None and _remove_tree(path, kept):
+                        done.append(f"removed incomplete {entry}")
+    return CleanupResult(tuple(done), tuple(kept))
 
 
 def new_staging(name: str) -> Path:
-    base = paths.versions_dir()
-    base.mkdir(parents=True, exist_ok=True)
-    path = base / f"{STAGING_PREFIX}{name}+{secrets.token_hex(4)}"
+    """An empty staging directory for version `name` (a name gover's cleanup recognises)."""
+    if not is_version_name(name):
+        raise InstallError(f"{name!r} is not a version name gover stores")
+    base = fsutil.owned_dir(paths.versions_dir())
+    path = base / _temp_name(STAGING_PREFIX, name)
     path.mkdir()
     return path
 
 
-def commit(staging: Path, name: str, receipt: Receipt) -> Path:
-    """Write the receipt last, then rename staging into place (swapping out any old copy).
+def ensure_replaceable(name: str) -> None:
+    """Refuse (one line) to replace `versions/<name>` unless gover made it: installing over a
+    goenv tree, a symlink or a hand-made directory would delete it."""
+    final = paths.version_dir(name)
+    kind = _lkind(final)
+    if kind is None or made_by_gover(final):
+        return
+    what = {"link": "a symlink", "other": "a file"}.get(kind, "a directory without a receipt")
+    raise InstallError(
+        f"{final}: is {what}, not an install gover made; gover will not replace it",
+        "move it out of the store, then install again",
+    )
 
-    Caller holds the version lock. If the swap fails, the old install is put back.
-    """
+
+def commit(staging: Path, name: str, receipt: Receipt) -> Path:
+    """Mark the tree as gover's, write the receipt last, then rename staging into place
+    (swapping out any old copy). Caller holds the version lock. If the swap fails, the old
+    install is put back."""
     if not paths.go_binary(staging).is_file():
         raise InstallError(f"{staging}: archive has no bin/go", "this is not a Go distribution")
+    ensure_replaceable(name)
+    write_atomic(staging / STORE_MARKER, _MARKER_TEXT)
     write_atomic(paths.receipt_file(staging), receipt.to_json())
     final = paths.version_dir(name)
     backup: Path | None = None
-    if final.exists():
-        backup = final.with_name(f"{BACKUP_PREFIX}{name}+{secrets.token_hex(4)}")
+    if _lkind(final) is not None:
+        backup = final.with_name(_temp_name(BACKUP_PREFIX, name))
         os.replace(final, backup)
     try:
         os.replace(staging, final)
@@ -228,43 +386,30 @@ def commit(staging: Path, name: str, receipt: Receipt) -> Path:
         raise
     fsync_dir(final.parent)
     if backup is not None:
-        _rmtree(backup)
+        with contextlib.suppress(OSError):  # a leftover backup is removed by the next cleanup
+            fsutil.rmtree(backup)
     return final
 
 
 def remove(item: Installed) -> None:
     """Uninstall: rename aside first (instantly invisible), then delete."""
     with lock(item.name):
-        trash = item.root.with_name(f"{BACKUP_PREFIX}{item.name}+{secrets.token_hex(4)}")
+        if _lkind(item.root) != "dir":
+            raise InstallError(f"{item.root}: is not a directory gover made; not removed")
+        trash = item.root.with_name(_temp_name(BACKUP_PREFIX, item.name))
         try:
             # Drop the receipt first so an interrupted delete is never restored as installed.
             paths.receipt_file(item.root).unlink(missing_ok=True)
             os.replace(item.root, trash)
         except OSError as exc:
             raise InstallError(f"{item.root}: cannot remove: {exc.strerror}") from exc
-        _rmtree(trash)
+        with contextlib.suppress(OSError):  # a leftover is removed by the next cleanup
+            fsutil.rmtree(trash)
 
 
 def discard(path: Path) -> None:
-    _rmtree(path)
-
-
-def _rmtree(path: Path) -> None:
-    def _fix(func: object, p: str, exc: BaseException) -> None:
-        # A read-only directory inside the tree needs write permission before its entries go.
-        try:
-            os.chmod(os.path.dirname(p), 0o755)
-            if os.path.isdir(p) and not os.path.islink(p):
-                os.chmod(p, 0o755)
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                os.unlink(p)
-        except OSError:
-            pass
-
-    if not (path.exists() or path.is_symlink()):
+    """Remove a staging directory from `new_staging` (nothing else: any other name is kept)."""
+    if parse_temp_name(path.name) is None or path.parent != paths.versions_dir():
         return
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=_fix)
-    else:
-        shutil.rmtree(path, onerror=lambda f, p, e: _fix(f, p, e[1]))
+    with contextlib.suppress(OSError):
+        fsutil.rmtree(path)

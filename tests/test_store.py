@@ -8,12 +8,15 @@ import sys
 from pathlib import Path
 
 from gover import paths, store
+from gover.constants import STORE_MARKER
 from gover.versions import GoVersion
 
 
-def fake_tree(root: Path, receipt: bool = True) -> Path:
+def fake_tree(root: Path, receipt: bool = True, marker: bool = False) -> Path:
     (root / "bin").mkdir(parents=True)
     (root / "bin" / "go").write_text("#!/bin/sh\n")
+    if marker:
+        (root / STORE_MARKER).write_text("made by gover\n")
     if receipt:
         paths.receipt_file(root).write_text(
             store.Receipt("1.22.10", "u", "f", "0" * 64, "unsigned", "t").to_json()
@@ -24,44 +27,48 @@ def fake_tree(root: Path, receipt: bool = True) -> Path:
 def test_receiptless_and_staging_dirs_are_invisible_then_cleaned() -> None:
     base = paths.versions_dir()
     fake_tree(base / "1.22.10")
-    fake_tree(base / "1.21.13", receipt=False)
-    fake_tree(base / ".staging-1.20.1+abcd", receipt=True)
+    fake_tree(base / "1.21.13", receipt=False, marker=True)  # an uninstall cut short
+    fake_tree(base / ".staging-1.20.1+0a1b2c3d", receipt=True)
     (base / "notes").mkdir()
     assert [i.name for i in store.installed()] == ["1.22.10"]
-    done = store.cleanup()
-    assert sorted(done) == ["removed .staging-1.20.1+abcd", "removed incomplete 1.21.13"]
+    result = store.cleanup()
+    assert sorted(result.done) == [
+        "removed .staging-1.20.1+0a1b2c3d",
+        "removed incomplete 1.21.13",
+    ]
+    assert result.kept == ()
     assert sorted(os.listdir(base)) == ["1.22.10", "notes"]
 
 
 def test_backup_restored_when_swap_was_interrupted() -> None:
     base = paths.versions_dir()
-    fake_tree(base / ".old-1.22.10+beef")
+    fake_tree(base / ".old-1.22.10+0000beef")
     assert store.installed() == []
-    assert store.cleanup() == ["restored 1.22.10"]
+    assert store.cleanup().done == ("restored 1.22.10",)
     assert [i.name for i in store.installed()] == ["1.22.10"]
 
 
 def test_backup_dropped_when_new_copy_is_in_place() -> None:
     base = paths.versions_dir()
     fake_tree(base / "1.22.10")
-    fake_tree(base / ".old-1.22.10+beef")
-    assert store.cleanup() == ["removed .old-1.22.10+beef"]
+    fake_tree(base / ".old-1.22.10+0000beef")
+    assert store.cleanup().done == ("removed .old-1.22.10+0000beef",)
 
 
 def test_cleanup_skips_versions_being_installed() -> None:
     base = paths.versions_dir()
-    fake_tree(base / ".staging-1.22.10+abcd", receipt=False)
+    fake_tree(base / ".staging-1.22.10+0000abcd", receipt=False)
     with store.lock("1.22.10"):
         # A second process (a real lock holder elsewhere) must not be disturbed.
         code = subprocess.run(
-            [sys.executable, "-c", "from gover import store; print(store.cleanup())"],
+            [sys.executable, "-c", "from gover import store; print(store.cleanup().done)"],
             capture_output=True,
             text=True,
             env=dict(os.environ),
             check=True,
         )
-        assert code.stdout.strip() == "[]"
-    assert store.cleanup() == ["removed .staging-1.22.10+abcd"]
+        assert code.stdout.strip() == "()"
+    assert store.cleanup().done == ("removed .staging-1.22.10+0000abcd",)
 
 
 def test_commit_swaps_and_keeps_receipt_last() -> None:
