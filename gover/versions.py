@@ -13,7 +13,9 @@ from typing import Literal
 
 from gover.errors import VersionError
 
-_NUM = r"(?:0|[1-9][0-9]*)"
+# At most 9 digits per number, as the version-file grammar (resolve.py, resolve.sh) allows:
+# int() of thousands of digits is slow or refused (ValueError past 4,300 digits).
+_NUM = r"(?:0|[1-9][0-9]{0,8})"
 _VERSION_RE = re.compile(
     rf"^(?P<major>{_NUM})"
     rf"(?:\.(?P<minor>{_NUM})"
@@ -21,6 +23,15 @@ _VERSION_RE = re.compile(
 )
 
 ACCEPTED_FORMS = "1.22.10, go1.22.10, 1.22 (newest 1.22.x), 1 or latest (newest stable), 1.23rc1"
+_SHOWN = 40  # characters of a rejected version quoted back in an error
+
+
+def show(value: str) -> str:
+    """`value` quoted for an error message, cut short: a 5,000-digit "version" stays one
+    readable line (gover.output escapes any control characters when it prints)."""
+    if len(value) > _SHOWN:
+        return repr(value[:_SHOWN]) + f"… ({len(value)} characters)"
+    return repr(value)
 
 
 @dataclass(frozen=True, order=False)
@@ -42,7 +53,7 @@ class GoVersion:
         base = text.split("-", 1)[0] if "-" in text else text
         m = _VERSION_RE.match(base)
         if m is None or "/" in text or "\\" in text:
-            raise VersionError(f"{value!r} is not a Go version", f"use e.g. {ACCEPTED_FORMS}")
+            raise VersionError(f"{show(value)} is not a Go version", f"use e.g. {ACCEPTED_FORMS}")
         return cls(
             major=int(m["major"]),
             minor=int(m["minor"]) if m["minor"] is not None else None,
