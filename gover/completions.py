@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             output.info(f"wrote {path}")
         return 0
     if len(args) == 1 and args[0] in FILES:
-        output.lines([render(args[0]).rstrip("\n")])
+        output.code(render(args[0]).rstrip("\n"))
         return 0
     output.error("usage: python -m gover.completions --write | bash | zsh | fish")
     return 2

@@ -15,6 +15,15 @@ def _interrupt(signum: int, frame: object) -> None:
     raise Interrupted()
 
 
+def _traceback() -> None:
+    """--debug: the traceback, line by line through the escaping printer (its messages hold
+    paths, and a path may hold escape sequences)."""
+    import traceback
+
+    for line in traceback.format_exc().splitlines():
+        output.status(line)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = os.environ.get(ENV_DEBUG) == "1" or "--debug" in args
@@ -34,14 +43,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except GoverError as exc:
         if debug:
-            import traceback
-
-            traceback.print_exc()
+            _traceback()
         output.error(str(exc))
         sys.exit(exc.exit_code)
     except OSError as exc:
         if debug:
-            raise
+            _traceback()
         where = f"{exc.filename}: " if exc.filename else ""
         output.error(f"{where}{exc.strerror or exc}")
         sys.exit(1)

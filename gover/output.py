@@ -1,29 +1,72 @@
-"""The only module that prints. Commands return data; this renders it as text or JSON."""
+"""The only module that prints. Commands return data; this renders it as text or JSON.
+
+Text that may hold a path or a file's content is made safe for the terminal here, once:
+control characters (C0, DEL, C1: ESC, CR, BEL, 0x9b CSI, ...), bidirectional overrides and
+undecodable bytes (surrogate escapes from a non-UTF-8 name) are printed as `\\xNN`/`\\uNNNN`,
+so a directory named with an escape sequence cannot retitle or rewrite the terminal and an
+error stays one line. Shell code meant for `eval` (hook, init, completions, env, shell) is
+printed byte-exact by `code()` instead: its producers quote it for the shell.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 _warned: set[str] = set()
 
+# Cc (C0, DEL, C1), the bidi embedding/override/isolate controls, and lone surrogates.
+_UNSAFE_RE: re.Pattern[str] | None = None
+_UNSAFE = r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the undecodable byte itself
+        return f"\\x{code - 0xDC00:02x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def safe(text: str) -> str:
+    """`text` with everything a terminal would act on escaped (see the module docstring)."""
+    if text.isascii() and text.isprintable():
+        return text
+    global _UNSAFE_RE
+    if _UNSAFE_RE is None:
+        _UNSAFE_RE = re.compile(_UNSAFE)
+    return _UNSAFE_RE.sub(_escape_char, text)
+
 
 def info(message: str) -> None:
-    print(message, file=sys.stdout, flush=True)
+    print(safe(message), file=sys.stdout, flush=True)
+
+
+def code(text: str) -> None:
+    """Shell code for eval or a startup file, printed exactly as given (never escaped)."""
+    print(text, file=sys.stdout, flush=True)
+
+
+def code_lines(items: Iterable[str]) -> None:
+    for item in items:
+        print(item)
+    sys.stdout.flush()
 
 
 def status(message: str) -> None:
     """Progress chatter: stderr, so stdout stays machine-readable."""
-    print(message, file=sys.stderr, flush=True)
+    print(safe(message), file=sys.stderr, flush=True)
 
 
 def notice(message: str) -> None:
     """Transient chatter (retries, progress): shown on a terminal only, so a failing
     non-interactive run ends with exactly one error line."""
     if stderr_is_tty():
-        print(f"gover: {message}", file=sys.stderr, flush=True)
+        print(f"gover: {safe(message)}", file=sys.stderr, flush=True)
 
 
 def warn(message: str, once_key: str | None = None) -> None:
@@ -31,11 +74,11 @@ def warn(message: str, once_key: str | None = None) -> None:
         if once_key in _warned:
             return
         _warned.add(once_key)
-    print(f"gover: warning: {message}", file=sys.stderr, flush=True)
+    print(f"gover: warning: {safe(message)}", file=sys.stderr, flush=True)
 
 
 def error(message: str) -> None:
-    print(f"gover: error: {message}", file=sys.stderr, flush=True)
+    print(f"gover: error: {safe(message)}", file=sys.stderr, flush=True)
 
 
 def emit_json(data: Any) -> None:
@@ -43,7 +86,7 @@ def emit_json(data: Any) -> None:
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -> None:
-    all_rows: list[Sequence[str]] = [headers, *rows] if headers else list(rows)
+    all_rows = [[safe(c) for c in r] for r in ([headers, *rows] if headers else rows)]
     if not all_rows:
         return
     widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
@@ -55,7 +98,7 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -
 
 def lines(items: Iterable[str]) -> None:
     for item in items:
-        print(item)
+        print(safe(item))
     sys.stdout.flush()
 
 
@@ -93,7 +136,7 @@ class Progress:
                 console=Console(stderr=True),
             )
             self._progress.start()
-            self._task = self._progress.add_task(self._label, total=None)
+            self._task = self._progress.add_task(safe(self._label), total=None)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
