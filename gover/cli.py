@@ -282,13 +282,13 @@ def shell(
 
     name = _shell_name(shell_)
     if unset:
-        output.info(shims.shell_command(None, name))
+        output.code(shims.shell_command(None, name))
         return
     if version is None:
         raise UsageError("no version given", 'e.g. eval "$(gover shell 1.22.10)" (or --unset)')
     token = pins.parse_token(version)
     pins.check_installed(token, force)
-    output.info(shims.shell_command(token, name))
+    output.code(shims.shell_command(token, name))
 
 
 @app.command()
@@ -371,7 +371,7 @@ def env(shell_: ShellOpt = None) -> None:
             import shlex
 
             out.append(f"export {key}={shlex.quote(value)}")
-    output.lines(out)
+    output.code_lines(out)
 
 
 @app.command()
@@ -386,7 +386,7 @@ def hook(
     """Print code that selects Go before every prompt: eval "$(gover hook bash)"."""
     from gover import hooks
 
-    output.info(hooks.render_hook(shell_name))
+    output.code(hooks.render_hook(shell_name))
 
 
 @app.command("completions")
@@ -401,7 +401,7 @@ def completions_(
     """Print the completion script for SHELL (the same as completions/ in the repo)."""
     if shell_name not in completions.FILES:
         raise UsageError(f"no completion script for {shell_name!r}", "use: bash, zsh or fish")
-    output.info(completions.render(shell_name).rstrip("\n"))
+    output.code(completions.render(shell_name).rstrip("\n"))
 
 
 @app.command()
@@ -435,7 +435,7 @@ def init(
     report = initsetup.run(shell_name, write=write)
     for message in report.warnings:
         output.warn(message)
-    output.lines(initsetup.render(report))
+    output.code_lines(initsetup.render(report))
 
 
 # ---- verify ---------------------------------------------------------------------------------
@@ -545,13 +545,14 @@ def config_get(key: str) -> None:
 
 @config_app.command("set")
 def config_set(key: str, value: str) -> None:
-    """Change a setting in config.toml (written atomically)."""
+    """Change a setting in config.toml (comments kept; file paths stored absolute)."""
     from gover import config, paths
 
-    config.set_value(key, value)
+    stored = config.set_value(key, value)
     if key == "auto_install":
         _rehash_quietly()
-    output.info(f"{key} = {value!r} in {paths.config_file()}")
+    shown = os.pathsep.join(stored) if isinstance(stored, list) else stored
+    output.info(f"{key} = {shown!r} in {paths.config_file()}")
 
 
 @config_app.command("unset")

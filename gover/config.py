@@ -1,12 +1,25 @@
-"""config.toml: read with tomllib, written atomically with tomli-w, overridden by environment."""
+"""config.toml: read with tomllib, edited in place with tomlkit, overridden by environment.
+
+Reading is the hot path (tomllib, no third-party import). `config set`/`unset` edit the TOML
+document itself with tomlkit, so the user's comments and layout survive; they write through a
+symlinked config.toml to its target, keep its mode, and hold a lock beside it so concurrent
+edits never lose an update. File paths are stored absolute: a relative path in the file or the
+environment would depend on the directory gover runs in (a cloned repository's `corp.asc`
+must never become a trusted key), so it is refused, and `config set` makes it absolute.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
+import stat
+import sys
 import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gover import paths
 from gover.constants import (
@@ -28,7 +41,13 @@ from gover.constants import (
     INDEX_TTL_SECONDS,
 )
 from gover.errors import ConfigError, UsageError
-from gover.fsutil import write_atomic
+from gover.fsutil import UnsafePathError, read_capped, write_atomic
+
+if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
+
+MAX_BYTES = 1 << 20  # config.toml larger than this is refused (it is a few hundred bytes)
+MAX_SECONDS = 10 * 365 * 24 * 3600  # index_ttl / timeout: ten years is "forever" enough
 
 # key -> (default, environment variable, kind)
 KEYS: dict[str, tuple[Any, str | None, str]] = {
@@ -69,6 +88,33 @@ def _check_key(key: str) -> None:
         raise UsageError(f"unknown config key {key!r}", f"known keys: {', '.join(sorted(KEYS))}")
 
 
+def _seconds(value: Any) -> int | None:
+    """A whole, finite, non-negative number of seconds up to MAX_SECONDS, or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        # At most 10 digits: int() of a 5,000-digit string is refused with a ValueError.
+        if not (text.isascii() and text.isdigit() and len(text) <= 10):
+            return None
+        value = int(text)
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value <= MAX_SECONDS:
+        return None
+    return value
+
+
+def _check_absolute(key: str, path: str, where: str) -> None:
+    if not os.path.isabs(path):
+        raise ConfigError(
+            f"{where}: {key} path {path!r} is relative (it would depend on the current directory)",
+            f"give the full path, e.g. gover config set {key} {os.sep}path{os.sep}to{os.sep}file",
+        )
+
+
 def _validate(key: str, value: Any, where: str) -> Any:
     kind = KEYS[key][2]
     if kind == "paths":
@@ -76,23 +122,25 @@ def _validate(key: str, value: Any, where: str) -> Any:
             value = [p for p in value.split(os.pathsep) if p]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: {key} must be a list of file paths")
+        for item in value:
+            _check_absolute(key, item, where)
         return tuple(value)
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        text = str(value).strip().lower()
-        if text in ("true", "1", "yes", "on"):
-            return True
-        if text in ("false", "0", "no", "off", ""):
-            return False
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            text = str(value).strip().lower()
+            if text in ("true", "1", "yes", "on"):
+                return True
+            if text in ("false", "0", "no", "off", ""):
+                return False
         raise ConfigError(f"{where}: {key} must be true or false")
     if kind == "seconds":
-        try:
-            seconds = int(value)
-        except (TypeError, ValueError):
-            seconds = -1
-        if seconds < 0 or isinstance(value, bool):
-            raise ConfigError(f"{where}: {key} must be a whole number of seconds")
+        seconds = _seconds(value)
+        if seconds is None:
+            raise ConfigError(
+                f"{where}: {key} must be a whole number of seconds from 0 to {MAX_SECONDS}"
+            )
         return seconds
     if not isinstance(value, str):
         raise ConfigError(f"{where}: {key} must be a string")
@@ -102,18 +150,49 @@ def _validate(key: str, value: Any, where: str) -> Any:
         )
     if kind == "url" and value and "://" not in value:
         raise ConfigError(f"{where}: {key} = {value!r} is not a URL", "give a full https:// URL")
+    if kind == "path" and value:
+        _check_absolute(key, value, where)
     return value
 
 
-def read_file(path: Path) -> dict[str, Any]:
+def _read_text(path: Path) -> str | None:
+    """config.toml as text, None when it does not exist. Opened without blocking and refused
+    unless a regular file (a FIFO never hangs gover), at most MAX_BYTES, UTF-8 only."""
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        data = read_capped(path, MAX_BYTES)
     except FileNotFoundError:
-        return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}", "fix or delete the file") from exc
-    return data
+        return None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, UnsafePathError):
+            reason = f"it {reason}"
+        raise ConfigError(
+            f"{path}: cannot read config: {reason}", "fix or delete the file"
+        ) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: cannot read config: not UTF-8 text (byte {exc.start})",
+            "save it as UTF-8 or delete it",
+        ) from None
+
+
+def _parse(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        reason = str(exc)
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        reason = "a number has too many digits" if "digits" in str(exc) else str(exc)
+    except RecursionError:
+        reason = "values nested too deeply"
+    raise ConfigError(f"{path}: cannot read config: {reason}", "fix or delete the file")
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    text = _read_text(path)
+    return {} if text is None else _parse(text, path)
 
 
 def load() -> Config:
@@ -132,25 +211,106 @@ def load() -> Config:
     return Config(**values, origins=origins)
 
 
-def set_value(key: str, value: str) -> None:
-    _check_key(key)
-    path = paths.config_file()
-    raw = read_file(path)
-    checked = _validate(key, value, "value")
-    raw[key] = list(checked) if isinstance(checked, tuple) else checked
-    raw["schema_version"] = CONFIG_SCHEMA_VERSION
-    import tomli_w
+# ---- editing --------------------------------------------------------------------------------
 
-    write_atomic(path, tomli_w.dumps(raw))
+
+def _absolute(key: str, value: str) -> str:
+    """A path value made absolute against the current directory, as `config set` stores it."""
+    kind = KEYS[key][2]
+    if kind == "path" and value:
+        return os.path.abspath(value)
+    if kind == "paths":
+        return os.pathsep.join(os.path.abspath(p) for p in value.split(os.pathsep) if p)
+    return value
+
+
+@contextlib.contextmanager
+def _locked(config_path: Path) -> Iterator[None]:
+    """An exclusive lock on `.config.toml.lock` beside config.toml (never through a link),
+    held for a whole read-modify-write, released when the process exits however it ends."""
+    lock_path = config_path.with_name(f".{config_path.name}.lock")
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(lock_path, flags, 0o600)
+    except OSError as exc:
+        raise ConfigError(
+            f"{lock_path}: cannot lock the config: {exc.strerror or exc}",
+            "remove it if it is not a regular file",
+        ) from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(
+                f"{lock_path}: cannot lock the config: not a regular file", "remove it"
+            )
+        if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _edit(change: Callable[[TOMLDocument], bool]) -> None:
+    """Apply `change` to config.toml as a TOML document (comments and layout kept) and write
+    it back atomically where it really lives, with its mode, under the config lock."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    link = paths.config_file()
+    link.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(link):
+        # Through a symlinked config.toml (dotfile managers) to its target, so the link stays.
+        target = Path(os.path.realpath(link))
+        text = _read_text(target)
+        if text is not None:
+            _parse(text, link)  # the same one-line error as every other command
+        try:
+            doc = tomlkit.parse(text or "")
+        except (TOMLKitError, ValueError, RecursionError) as exc:
+            raise ConfigError(
+                f"{link}: cannot edit config: {exc}", "fix or delete the file"
+            ) from None
+        if not change(doc):
+            return
+        if doc.get("schema_version") != CONFIG_SCHEMA_VERSION:
+            doc["schema_version"] = CONFIG_SCHEMA_VERSION
+        new = doc.as_string()
+        _parse(new, link)
+        mode = 0o644 if text is None else stat.S_IMODE(os.stat(target).st_mode)
+        write_atomic(target, new, mode=mode)
+
+
+def set_value(key: str, value: str) -> Any:
+    """Store `key = value` in config.toml; returns the value as stored (paths absolute)."""
+    _check_key(key)
+    checked = _validate(key, _absolute(key, value), "value")
+    stored = list(checked) if isinstance(checked, tuple) else checked
+
+    def change(doc: TOMLDocument) -> bool:
+        if not doc:
+            doc["schema_version"] = CONFIG_SCHEMA_VERSION
+        doc[key] = stored
+        return True
+
+    _edit(change)
+    return stored
 
 
 def unset_value(key: str) -> None:
     _check_key(key)
-    path = paths.config_file()
-    raw = read_file(path)
-    if key in raw:
-        del raw[key]
-        raw["schema_version"] = CONFIG_SCHEMA_VERSION
-        import tomli_w
+    if not os.path.lexists(paths.config_file()):
+        return
 
-        write_atomic(path, tomli_w.dumps(raw))
+    def change(doc: TOMLDocument) -> bool:
+        if key not in doc:
+            return False
+        del doc[key]
+        return True
+
+    _edit(change)
