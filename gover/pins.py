@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from gover import paths, resolve
-from gover.errors import NotInstalledError, VersionError
-from gover.fsutil import write_atomic
-from gover.versions import ACCEPTED_FORMS
+from gover.constants import VERSION_FILE_LIMIT
+from gover.errors import GoverError, NotInstalledError, VersionError
+from gover.fsutil import UnsafePathError, file_kind, read_capped, write_atomic
+from gover.versions import ACCEPTED_FORMS, show
 
 
 def parse_token(text: str) -> str:
     token = resolve.normalize_token(text.strip())
     if token is None:
-        raise VersionError(f"{text!r} is not a Go version", f"use e.g. {ACCEPTED_FORMS} or system")
+        raise VersionError(
+            f"{show(text)} is not a Go version", f"use e.g. {ACCEPTED_FORMS} or system"
+        )
     return token
 
 
@@ -31,10 +35,63 @@ def check_installed(token: str, force: bool) -> str | None:
     return name
 
 
+def _holds_a_pin(data: bytes) -> bool:
+    """Whether a file's bytes read as a version file: a version first, or only comments."""
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return False
+    for line in text.splitlines():
+        words = line.split()
+        if words and not words[0].startswith("#"):
+            return resolve.normalize_token(words[0]) is not None
+    return True
+
+
+def pin_target(path: Path) -> Path:
+    """Where writing the pin `path` goes. A symlinked .go-version (a shared pin, a dotfile
+    manager) is written through to its target, as editors do, so the link survives, but
+    only when that target already is a version file: a link planted in a cloned repository
+    (.go-version -> ~/.bashrc) must not turn `gover local` into overwriting that file."""
+    if not path.is_symlink():
+        if path.exists() and not path.is_file():
+            kind = file_kind(os.stat(path).st_mode)
+            raise GoverError(f"{path}: is {kind}, not a version file", "remove it, then pin again")
+        return path
+    target = Path(os.path.realpath(path))
+    why = "refusing to write through the link"
+    try:
+        data = read_capped(target, VERSION_FILE_LIMIT)
+    except FileNotFoundError:
+        raise GoverError(
+            f"{path}: is a symlink to {target}, which does not exist; {why}",
+            f"remove the link (gover local --unset) or create {target}",
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if not isinstance(exc, UnsafePathError):
+            reason = f"cannot read it: {reason}"
+        raise GoverError(
+            f"{path}: is a symlink to {target}, which {reason}; {why}",
+            "remove the link (gover local --unset), then pin again",
+        ) from None
+    if not _holds_a_pin(data):
+        raise GoverError(
+            f"{path}: is a symlink to {target}, which is not a version file; {why}",
+            "remove the link (gover local --unset), then pin again",
+        )
+    return target
+
+
 def write_pin(path: Path, text: str, force: bool) -> tuple[str, str | None]:
     token = parse_token(text)
     name = check_installed(token, force)
-    write_atomic(path, token + "\n")
+    target = pin_target(path)
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = 0o644
+    write_atomic(target, token + "\n", mode=mode)
     return token, name
 
 
