@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from gover import paths
+from gover import output, paths
 from gover.constants import SETUP_BACKUP_SUFFIX, SETUP_BLOCK_BEGIN, SETUP_BLOCK_END
 from gover.errors import SetupError, UsageError
-from gover.fsutil import write_atomic
+from gover.fsutil import UnsafePathError, open_regular, read_capped, write_atomic
+from gover.hooks import pwsh_quote
 
 SHELLS = ("bash", "zsh", "fish", "pwsh")
 _ALIASES = {"powershell": "pwsh"}
@@ -115,12 +116,18 @@ def _fish_word(path: Path, home: Path) -> str:
     return "'" + str(path).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+# Inside PowerShell's double quotes: the typographic double quotes close the string too.
+_PWSH_DQ_SPECIAL = re.compile('(["`$\u201c\u201d\u201e])')
+
+
 def _pwsh_word(path: Path, home: Path) -> str:
+    """A PowerShell word for `path`: "$HOME\\…" under HOME, else single-quoted by
+    hooks.pwsh_quote (which doubles ' and the typographic single quotes U+2018 to U+201B)."""
     rel = _under_home(path, home)
     if rel is not None:
         sep = "\\" if "\\" in str(home) else "/"
-        return '"$HOME' + sep + re.sub(r'(["`$])', r"`\1", rel.replace("/", sep)) + '"'
-    return "'" + str(path).replace("'", "''") + "'"
+        return '"$HOME' + sep + _PWSH_DQ_SPECIAL.sub(r"`\1", rel.replace("/", sep)) + '"'
+    return pwsh_quote(str(path))
 
 
 def _display(path: Path, home: Path) -> str:
@@ -191,10 +198,30 @@ PROFILE_BLOCK = (
 # ---- reading startup files ------------------------------------------------------------------
 
 
+RC_MAX_BYTES = 16 << 20  # a startup file larger than this is not one gover edits
+
+
 def _read(path: Path) -> str | None:
+    """A startup file's text, None when it does not exist. Opened without blocking and refused
+    (one line naming it) unless a regular file: a FIFO as ~/.bashrc never hangs gover."""
     try:
-        return path.read_bytes().decode("utf-8", "surrogateescape")
+        data = read_capped(path, RC_MAX_BYTES)
     except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SetupError(
+            f"{path}: {reason if isinstance(exc, UnsafePathError) else 'cannot read it: ' + reason}",
+            "gover init edits only regular files you can read; add the block by hand",
+        ) from None
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _read_quietly(path: Path) -> str | None:
+    """Like _read, for files gover only looks at (for warnings): unreadable means nothing."""
+    try:
+        return _read(path)
+    except SetupError:
         return None
 
 
@@ -222,7 +249,7 @@ def _sources_bashrc(text: str, home: Path) -> bool:
 
 
 def _hook_lines(path: Path) -> list[int]:
-    text = _read(path)
+    text = _read_quietly(path)
     if text is None:
         return []
     return [n for n, line in _outside_block(text) if _HOOK_RE.search(line)]
@@ -284,7 +311,7 @@ def plan(
     if login is None and os_name == "darwin":
         login = home / ".bash_profile"
     if login is not None:
-        text = _read(login) or ""
+        text = _read_quietly(login) or ""
         if not _sources_bashrc(text, home):
             edits.append(
                 Edit(
@@ -404,22 +431,58 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + SETUP_BACKUP_SUFFIX)
 
 
+def _check_writable(path: Path, target: Path) -> None:
+    """Refuse a file its owner made read-only (no write bit at all), or that we cannot write:
+    that is a choice, and gover does not chmod around it (root would pass os.access)."""
+    st = os.stat(target)
+    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise SetupError(
+            f"{path}: is read-only; gover init leaves it alone",
+            f"make it writable (chmod u+w {target}) and run gover init --write again, "
+            "or add the block by hand",
+        )
+
+
+def _write_in_place(target: Path, data: bytes) -> None:
+    """Rewrite an existing file through its own inode: hard links, owner, ACLs and mode stay
+    (a rename over it would split its hard links). The caller has saved a backup first."""
+    fd = open_regular(target, os.O_WRONLY)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def apply(edits: list[Edit]) -> list[Path]:
-    """Write each block; return the files that changed. Each is backed up (FILE.gover-backup,
-    its content just before this change) and replaced atomically; a symlinked file (dotfile
-    managers) is edited where it points, so the link survives."""
-    changed: list[Path] = []
+    """Write each block; return the files that changed. Every file is checked before any is
+    written (a read-only or non-regular file stops the run with nothing changed). An existing
+    file is backed up (FILE.gover-backup, its content just before this change), then edited
+    in place; a symlinked file (dotfile managers) is edited where it points, so the link
+    survives; a new file is written atomically."""
+    planned: list[tuple[Edit, Path, str | None, str]] = []
     for edit in edits:
-        target = edit.path.resolve() if edit.path.is_symlink() else edit.path
+        target = Path(os.path.realpath(edit.path)) if edit.path.is_symlink() else edit.path
         old = _read(target)
         new = splice(old or "", edit, edit.path)
         if old is not None and new == old:
             continue
-        mode = 0o644
         if old is not None:
-            mode = stat.S_IMODE(target.stat().st_mode)
-            write_atomic(backup_path(edit.path), old.encode("utf-8", "surrogateescape"), mode=mode)
-        write_atomic(target, new.encode("utf-8", "surrogateescape"), mode=mode)
+            _check_writable(edit.path, target)
+        planned.append((edit, target, old, new))
+    changed: list[Path] = []
+    for edit, target, old, new in planned:
+        data = new.encode("utf-8", "surrogateescape")
+        if old is None:
+            write_atomic(target, data, mode=0o644)
+        else:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+            backup = old.encode("utf-8", "surrogateescape")
+            write_atomic(backup_path(edit.path), backup, mode=mode)
+            _write_in_place(target, data)
         changed.append(edit.path)
     return changed
 
@@ -427,9 +490,30 @@ def apply(edits: list[Edit]) -> list[Path]:
 # ---- the command ----------------------------------------------------------------------------
 
 
+def home_dir(env: Mapping[str, str]) -> Path:
+    """$HOME, which every startup file hangs off: refused when unset, empty or relative
+    (with HOME="" a naive join wrote /.bashrc)."""
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        return Path.home()
+    home = env.get("HOME")
+    if not home:
+        raise SetupError(
+            f"HOME is {'empty' if home == '' else 'not set'}: cannot tell where your shell's "
+            "startup files are",
+            "set HOME to your home directory, e.g. export HOME=/home/you",
+        )
+    if not os.path.isabs(home):
+        raise SetupError(
+            f"HOME is a relative path ({home!r}): cannot tell where your shell's startup files are",
+            "set HOME to the absolute path of your home directory",
+        )
+    return Path(home)
+
+
 def run(shell: str | None, *, write: bool) -> Report:
     """`gover init [SHELL] [--write]` for this user and OS."""
     env = dict(os.environ)
+    home = home_dir(env)
     if shell is None:
         name = detect_shell(env, parent_process_name())
         if name is None:
@@ -441,10 +525,9 @@ def run(shell: str | None, *, write: bool) -> Report:
         if found is None:
             raise UsageError(
                 f"gover init supports bash, zsh, fish and pwsh, not {shell!r}",
-                f"for sh, add to ~/.profile: {shims_path_line('sh', paths.shims_dir(), Path.home())}",
+                f"for sh, add to ~/.profile: {shims_path_line('sh', paths.shims_dir(), home)}",
             )
         name = found
-    home = Path.home()
     edits = plan(name, home, sys.platform, env=env)
     warnings, notes = check(name, home, sys.platform, env, edits)
     written = apply(edits) if write else []
@@ -507,10 +590,11 @@ def render(report: Report) -> list[str]:
     )
     out = [f"gover init {report.shell} ({osname})", ""]
     for edit in report.edits:
-        where = _display(edit.path, home)
+        # File names are prose (escaped for the terminal); the blocks are code (exact).
+        where = output.safe(_display(edit.path, home))
         if edit.path in report.written:
             backup = backup_path(edit.path)
-            saved = f" (backup: {_display(backup, home)})" if backup.exists() else ""
+            saved = f" (backup: {output.safe(_display(backup, home))})" if backup.exists() else ""
             out.append(f"updated {where}{saved}: {edit.reason}")
             continue
         now = state(edit)
