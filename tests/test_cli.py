@@ -49,7 +49,8 @@ def test_version_flag() -> None:
 
 @pytest.mark.parametrize("command", [("current",), ("which",), ("list",), ("list", "--json")])
 def test_hot_commands_import_no_network_or_cli_stack(command: tuple[str, ...]) -> None:
-    """`gover current` must not pay for httpx, gnupg, rich or typer (house style: lazy)."""
+    """`gover current` must not pay for httpx, gnupg, rich, typer or tomlkit (house style:
+    lazy; tomlkit is for `config set/unset` only, reading config is tomllib)."""
     import os
     import subprocess
     import sys
@@ -66,5 +67,5 @@ def test_hot_commands_import_no_network_or_cli_stack(command: tuple[str, ...]) -
     )
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     assert "gover.entry" in imported
-    for heavy in ("httpx", "gnupg", "rich", "typer", "click", "ssl"):
+    for heavy in ("httpx", "gnupg", "rich", "typer", "click", "ssl", "tomlkit"):
         assert heavy not in imported, heavy

@@ -54,17 +54,19 @@ def _shims() -> str:
 
 def _hook_functions(shell: str) -> list[str]:
     """Functions `gover hook SHELL` defines at top level (those named *hook* when there are
-    some), or [] while that command does not exist yet."""
+    some). Never empty: a failing `gover hook` or one that defines nothing fails the test
+    (an empty list would make the callers' loops check nothing)."""
     r = run_gover("hook", shell)
-    if r.code != 0:
-        return []
+    assert r.code == 0, r.err
     if shell == "fish":
         names = re.findall(r"^function\s+([\w-]+)", r.out, re.M)
     else:
         found = re.findall(r"^(?:function\s+([\w-]+)|([\w-]+)\s*\(\))", r.out, re.M)
         names = [a or b for a, b in found]
     assert names, "gover hook defines no function?"
-    return [n for n in names if "hook" in n] or names
+    functions = [n for n in names if "hook" in n] or names
+    assert functions
+    return functions
 
 
 def _shell_env(home: Path, path: str) -> dict[str, str]:
