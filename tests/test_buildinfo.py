@@ -9,6 +9,7 @@ real `go version -m` (still able to read that format) checks the same way.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -105,13 +106,13 @@ class Go:
     def exe(self) -> str:
         return str(self.goroot / "bin" / "go")
 
-    def run(self, *args: str, cwd: Path | None = None, **env: str) -> bytes:
+    def run(self, *args: str, cwd: Path | None = None, timeout: float = 300, **env: str) -> bytes:
         proc = subprocess.run(
             [self.exe, *args],
             cwd=cwd,
             env={**self.env, **env},
             capture_output=True,
-            timeout=300,
+            timeout=timeout,
             check=False,
         )
         if proc.returncode != 0:
@@ -231,6 +232,26 @@ class Builds:
         return self.binaries[(version, goos, goarch, variant)]
 
 
+# The session's builds (38 `go build`s, several minutes on a cold, loaded 2-core machine) are
+# cached like the archives: ~/.cache/gover-tests/buildinfo-bins/<key>/, the key hashing the
+# sources, flags and targets; each binary is keyed by its Go version, target and variant in
+# its name. A warm run builds nothing; the oracles (`go version -m`, debug/buildinfo) still
+# run on every binary each session. The fixture has its own budget (BUILD_BUDGET), and the
+# tests here time only their own body (`func_only`), not this fixture's setup.
+BIN_CACHE = CACHE / "buildinfo-bins"
+BUILD_BUDGET = 1800.0
+pytestmark = pytest.mark.timeout(300, func_only=True)
+
+
+def _source_key(root: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*")):
+        if f.is_file() and ".git" not in f.relative_to(root).parts:
+            h.update(f"{f.relative_to(root)}\0".encode() + f.read_bytes() + b"\0")
+    h.update(repr((TARGETS, VARIANTS, GIT_DATE)).encode())
+    return h.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
 def builds(gos: dict[str, Go], tmp_path_factory: pytest.TempPathFactory) -> Builds:
     root = tmp_path_factory.mktemp("buildinfo")
@@ -238,8 +259,25 @@ def builds(gos: dict[str, Go], tmp_path_factory: pytest.TempPathFactory) -> Buil
     (root / "reporter").mkdir()
     (root / "reporter" / "go.mod").write_text("module example.com/reporter\n\ngo 1.21\n")
     (root / "reporter" / "main.go").write_text(REPORTER)
-    out = root / "bin"
-    out.mkdir()
+    out = BIN_CACHE / _source_key(root)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = out / "revision"
+    if stamp.exists() and stamp.read_text() != revision:  # another git hashes differently
+        shutil.rmtree(out)
+        out.mkdir()
+    stamp.write_text(revision)
+    deadline = time.monotonic() + BUILD_BUDGET
+
+    def go_build(go: Go, dest: Path, *args: str, cwd: Path, **env: str) -> None:
+        """Build into the cache unless there already (a temp name, then rename: atomic)."""
+        if dest.exists():
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            pytest.fail(f"building the test binaries exceeded {BUILD_BUDGET:.0f} s")
+        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+        go.run("build", *args, "-o", str(tmp), ".", cwd=cwd, timeout=min(300, left), **env)
+        os.replace(tmp, dest)
 
     jobs: list[tuple[Go, str, str, str, Path]] = []
     for go in gos.values():
@@ -250,18 +288,19 @@ def builds(gos: dict[str, Go], tmp_path_factory: pytest.TempPathFactory) -> Buil
 
     def build(job: tuple[Go, str, str, str, Path]) -> bytes:
         go, goos, goarch, variant, path = job
-        go.run(
-            "build", "-buildvcs=true", *VARIANTS[variant], "-o", str(path), ".",
+        go_build(
+            go, path, "-buildvcs=true", *VARIANTS[variant],
             cwd=root / "hello", GOOS=goos, GOARCH=goarch,
         )  # fmt: skip
         return go.version_m(path)
 
     def reporter(go: Go) -> Path:
-        exe = root / f"reporter-{go.version}"
-        go.run("build", "-o", str(exe), ".", cwd=root / "reporter")
+        exe = out / f"reporter-{go.version}"
+        go_build(go, exe, cwd=root / "reporter")
         return exe
 
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+    # Bounded: two builds at a time (each `go build` already uses every core).
+    with ThreadPoolExecutor(max_workers=2) as pool:
         reporters = dict(zip(gos, pool.map(reporter, gos.values()), strict=True))
         outputs = list(pool.map(build, jobs))
 
@@ -481,14 +520,13 @@ def test_truncated_binaries(builds: Builds, go: Go, tmp_path: Path, goos: str, g
 def test_corrupted_headers_never_escape_as_tracebacks(
     builds: Builds, go: Go, tmp_path: Path, goos: str, goarch: str
 ) -> None:
-    """Random bytes in the headers and the build info: a BuildInfoError or a result, quickly."""
+    """Random bytes in the headers and the build info: a BuildInfoError or a result."""
     src = builds.get(go.version, goos, goarch).path
     data = src.read_bytes()
     header = data.find(buildinfo.MAGIC)
     path = tmp_path / "fuzzed"
     path.write_bytes(data)
     rng = random.Random(f"{goos}/{goarch}")
-    t0 = time.perf_counter()
     with path.open("r+b") as fh:
         for _ in range(400):
             spots = [rng.randrange(0, 1024) for _ in range(rng.randint(1, 3))]
@@ -509,7 +547,6 @@ def test_corrupted_headers_never_escape_as_tracebacks(
         path.write_bytes(data[:size])
         with pytest.raises(BuildInfoError):
             buildinfo.read(path)
-    assert time.perf_counter() - t0 < 10
 
 
 @pytest.mark.parametrize("keep", ["whole", "64k"])
@@ -522,7 +559,6 @@ def test_sparse_2gb_file_is_read_in_small_ranges(
     path.write_bytes(data if keep == "whole" else data[: 64 * 1024])
     os.truncate(path, 2 << 30)  # a hole: 2 GiB long, a megabyte on disk
     tracemalloc.start()
-    t0 = time.perf_counter()
     try:
         if keep == "whole":
             assert buildinfo.read(path) == buildinfo.read(src)
@@ -530,11 +566,10 @@ def test_sparse_2gb_file_is_read_in_small_ranges(
             with pytest.raises(NotGoBinaryError):  # headers fine, data segment all zeros
                 buildinfo.read(path)
         assert buildinfo.is_go_binary(path) == (keep == "whole")
-        elapsed = time.perf_counter() - t0
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert elapsed < 1.0
+    # Memory, not time (timing is benchmarks/bench_buildinfo.py's): a few small ranges read.
     assert peak < 1 << 20
 
 
@@ -948,3 +983,138 @@ def test_settings_survive_format_then_parse(pairs: list[tuple[str, str]]) -> Non
     bi = BuildInfo("go1.22.10", "p", None, (), tuple(pairs), "")
     text = bi.modinfo_string()
     assert buildinfo.parse_modinfo("go1.22.10", text).settings == tuple(pairs)
+
+
+# ------------------------------------------------------- hostile inputs: size, bytes, grammar
+
+# A crafted module info at the reader's cap: Go's `go version -m` is the judge. The old
+# parser copied the rest of the string for every line (quadratic: hours at this size); the
+# failure mode here is the timeout, the time itself is benchmarks/bench_buildinfo.py's.
+CRAFTED_SHAPES = {
+    # 16 MiB of module lines, each other one replaced: ~560,000 modules.
+    "deps": b"dep\tm\tv1\n=>\tr\tv2\th1:x=\n",
+    # Empty lines and ignored lines: ~16 million lines, nothing to keep.
+    "lines": b"\n\nx\n",
+    # Build settings in every quoting form.
+    "settings": b'build\tk=v\nbuild\t"q k"=`r v`\nbuild\te="\\u00e9\\x41\\101"\n',
+}
+
+
+CRAFTED_HEAD = b"path\texample.com/crafted\nmod\texample.com/crafted\t(devel)\t\n"
+
+
+def crafted_modinfo(shape: str, size: int = buildinfo.MAX_STRING - 64) -> bytes:
+    """Framed module info of about `size` bytes: a head, then the shape's unit repeated."""
+    unit = CRAFTED_SHAPES[shape]
+    return _wrap(CRAFTED_HEAD + unit * ((size - len(CRAFTED_HEAD)) // len(unit)))
+
+
+@pytest.mark.timeout(600, func_only=True)
+@pytest.mark.parametrize("shape", sorted(CRAFTED_SHAPES))
+def test_crafted_16mib_module_info_parses_like_go(go: Go, tmp_path: Path, shape: str) -> None:
+    mod = crafted_modinfo(shape)
+    assert buildinfo.MAX_STRING - 64 - 64 <= len(mod) <= buildinfo.MAX_STRING
+    path = _write_exe(tmp_path / shape, synth_elf(64, False, True, b"go1.22.10", mod))
+    bi = buildinfo.read(path)
+    assert buildinfo.read_go_version(path) == "go1.22.10"
+    count = (len(mod) - 32 - len(CRAFTED_HEAD)) // len(CRAFTED_SHAPES[shape])
+    if shape == "deps":
+        assert len(bi.deps) == count
+        assert bi.deps[-1] == Module("m", "v1", "", Module("r", "v2", "h1:x="))
+    elif shape == "settings":
+        assert len(bi.settings) == 3 * count
+        assert bi.settings[:3] == (("k", "v"), ("q k", "r v"), ("e", "éAA"))
+    else:
+        assert (bi.deps, bi.settings) == ((), ())
+    assert _b(bi.format_like_go_version_m(str(path))) == go.version_m(path)
+
+
+def test_crafted_error_after_16mib_is_found_with_its_line_number(go: Go, tmp_path: Path) -> None:
+    """The validator's error path (a bad line after 16 MiB of good ones): Go's message."""
+    body = crafted_modinfo("deps")[16:-16] + b"=>\ta\tb\tc\n"
+    lines = body.count(b"\n")
+    path = _write_exe(tmp_path / "bad", synth_elf(64, False, True, b"go1.22.10", _wrap(body)))
+    want = f"{path}: could not parse Go build info: line {lines}: replacement with no module"
+    for reader in (buildinfo.read, buildinfo.read_go_version):
+        with pytest.raises(buildinfo.ModinfoError) as info:
+            reader(path)
+        assert str(info.value) == want + " on previous line"
+    proc = subprocess.run([go.exe, "version", "-m", str(path)], env=go.env, capture_output=True)
+    assert f"line {lines}: replacement with no module on previous line" in proc.stderr.decode()
+
+
+# Fragments that make every line kind, valid and not: prefixes, columns, quotes, escapes
+# (valid, surrogate, out of range, octal > 255), CR, spaces, non-ASCII and undecodable bytes.
+_FRAGMENTS = [
+    "path\t", "mod\t", "dep\t", "=>\t", "build\t", "\t", "\t", "=", '"', "`", "\\", "\\u",
+    "d800", "00e9", "\\U", "0010ffff", "00110000", "\\x", "4f", "\\3", "77", "\\4", "00",
+    "a", "k", " ", "\r", "\n", "\n", "\n", "é", "\udcff", "\\'", '\\"', "\\n", "b", "md",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=40).map("".join))
+def test_validator_agrees_with_parser(text: str) -> None:
+    """check_modinfo (one regex, for verify) raises exactly what parse_modinfo raises."""
+
+    def outcome(fn: Any) -> str | None:
+        try:
+            fn(text)
+        except ValueError as e:
+            return str(e)
+        return None
+
+    assert outcome(buildinfo.check_modinfo) == outcome(
+        lambda s: buildinfo.parse_modinfo("go1.22.10", s)
+    )
+
+
+def _seeds() -> list[bytes]:
+    mod = _wrap(MODINFO.encode())
+    out = [synth_pe(b, False, i, b"go1.16.15", mod) for b in (32, 64) for i in (False, True)]
+    for synth in (synth_elf, synth_macho):
+        out += [synth(b, big, i, b"go1.22.10", mod) for b in (32, 64) for big in (False, True)
+                for i in (False, True)]  # fmt: skip
+    return out
+
+
+SEEDS = _seeds()
+_mutation = st.tuples(st.integers(0, 1 << 16), st.binary(min_size=1, max_size=10))
+
+
+def _read_hostile(data: bytes) -> None:
+    """read() and read_go_version() of `data`: a result or a one-line BuildInfoError."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "hostile"
+        path.write_bytes(data)
+        for reader in (buildinfo.read, buildinfo.read_go_version, buildinfo.is_go_binary):
+            try:
+                reader(path)
+            except BuildInfoError as e:
+                assert "\n" not in str(e) and str(e).startswith(f"{path}: ")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=4096))
+def test_random_bytes_never_escape_as_anything_but_buildinfo_errors(data: bytes) -> None:
+    _read_hostile(data)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.sampled_from(range(len(SEEDS))),
+    st.lists(_mutation, max_size=6),
+    st.one_of(st.none(), st.integers(0, 1 << 16)),
+)
+def test_mutated_executables_never_escape_as_anything_but_buildinfo_errors(
+    seed: int, mutations: list[tuple[int, bytes]], cut: int | None
+) -> None:
+    """Real-shaped ELF/Mach-O/PE files with overwritten bytes (headers, counts, varints, the
+    strings) and truncations."""
+    data = bytearray(SEEDS[seed])
+    header = data.find(buildinfo.MAGIC)
+    for offset, value in mutations:
+        # Half the hits go to the build info header and the varints after it.
+        at = offset % len(data) if offset % 2 else header + offset % 64
+        data[at : at + len(value)] = value
+    _read_hostile(bytes(data[:cut] if cut is not None else data))
