@@ -7,7 +7,9 @@ shims/hook.fish and shims/hook.ps1 carry ports of it that the parity tests hold 
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Callable
 
 from gover import paths
@@ -17,22 +19,7 @@ from gover.shims import fill, resolver_source, sh_quote, template
 
 SHELLS = ("bash", "zsh", "fish", "pwsh")
 
-# zsh's `read` keeps NUL bytes where dash and bash drop them unseen; resolve.sh counts the
-# 1 KiB without them, so zsh drops them right after each read (and before the EOF check).
-_READ_LOOP = '  while IFS= read -r _gv_l || { [ -n "$_gv_l" ] && _gv_last=1; }; do\n'
-_ZSH_READ_LOOP = (
-    '  while IFS= read -r _gv_l && _gv_l=${_gv_l//"$_gv_nul"/} ||'
-    ' { _gv_l=${_gv_l//"$_gv_nul"/}; [ -n "$_gv_l" ] && _gv_last=1; }; do\n'
-)
 _POSIX = re.compile(r"^# >>> posix.*?^# <<< posix\n", re.M | re.S)
-
-
-def _patch(text: str, anchor: str, replacement: str) -> str:
-    if anchor not in text:
-        raise RuntimeError(
-            f"shims/resolve.sh no longer has {anchor.strip()!r}; update gover/hooks.py"
-        )
-    return text.replace(anchor, replacement, 1)
 
 
 def _sh_values() -> dict[str, str]:
@@ -58,7 +45,6 @@ def _posix_part() -> str:
 
 def _zsh() -> str:
     values = _sh_values()
-    values["@RESOLVE@"] = _patch(values["@RESOLVE@"], _READ_LOOP, _ZSH_READ_LOOP)
     values["@POSIX@"] = _posix_part()
     body = fill(template("hook.zsh"), values)
     # Parsed under sh emulation: comments count even when interactive_comments is off, and
@@ -91,8 +77,19 @@ def _store_values(quote: Callable[[str], str]) -> dict[str, str]:
     }
 
 
+def _od() -> str:
+    """od(1) for the fish hook (its bounded reader of version files), by absolute path."""
+    for directory in ("/usr/bin", "/bin"):
+        candidate = os.path.join(directory, "od")
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return shutil.which("od") or "od"
+
+
 def _fish() -> str:
-    return fill(template("hook.fish"), _store_values(fish_quote))
+    values = _store_values(fish_quote)
+    values["@OD@"] = fish_quote(_od())
+    return fill(template("hook.fish"), values)
 
 
 def _pwsh() -> str:

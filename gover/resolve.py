@@ -6,8 +6,9 @@ GOWORK=off); the nearest directory with a pin wins → the global file → the s
 A `toolchain goX` line is exact; a `go X` line is a minimum: the newest installed release of
 the same minor that is ≥ X, else the newest installed release if it is ≥ X.
 Files: regular and readable only (anything else there is skipped with a warning); the first
-1 KiB not counting NUL bytes; BOM, CRs and NULs dropped; a bad token → a warning naming the
-file, and the walk goes on. The walk starts from $PWD spelled as pathlib spells it.
+1 KiB, every byte counting (NULs too), is all that is read; BOM, CRs and NULs dropped; a bad
+token → a warning naming the file, and the walk goes on. The walk starts from $PWD spelled
+as pathlib spells it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from gover import output, paths
+from gover import fsutil, output, paths
 from gover.constants import (
     ENV_VERSION,
     SHIMS_MARKER,
@@ -71,29 +72,17 @@ def read_lines(path: Path) -> list[bytes] | None:
     """The complete lines within the first 1 KiB (BOM, CR and NUL removed), or None if the
     path is not a regular file or cannot be read. Never blocks on FIFOs or devices.
 
-    NUL bytes are dropped before the 1 KiB is counted: sh's `read` drops them unseen, and
-    the shim has to agree (so a file of NULs is read to its end, as the shim does)."""
+    At most 1 KiB + 1 byte is read, every byte counting, NULs too (they are dropped after
+    the limit is applied): a file of NULs, a sparse 10 GB file or /dev/zero behind a
+    symlink costs no more than a short one. The shells read the same bytes (_gv_slurp)."""
     if not _is_file(path):
         return None
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        data = fsutil.read_limited(path, VERSION_FILE_LIMIT + 1)
     except OSError:
         return None
-    kept = bytearray()
-    try:
-        size = VERSION_FILE_LIMIT + 1
-        while len(kept) <= VERSION_FILE_LIMIT:
-            chunk = os.read(fd, size)
-            if not chunk:
-                break
-            kept += chunk.replace(b"\0", b"")
-            size = 1 << 16
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    truncated = len(kept) > VERSION_FILE_LIMIT
-    lines = bytes(kept[:VERSION_FILE_LIMIT]).split(b"\n")
+    truncated = len(data) > VERSION_FILE_LIMIT
+    lines = data[:VERSION_FILE_LIMIT].replace(b"\0", b"").split(b"\n")
     if truncated or lines[-1] == b"":
         lines.pop()  # a line cut by the limit, or the empty tail after the last newline
     if lines and lines[0].startswith(_BOM):

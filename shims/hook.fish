@@ -8,9 +8,9 @@
 # names with __gv_ for _gv_), held to it and to gover/resolve.py by tests/test_hooks.py.
 # Where fish differs: its strings are characters, so byte lengths for the 1 KiB rule are
 # counted by UTF-8 width (bytes that are not UTF-8 count one each, as fish keeps them);
-# its `read` cuts a line at a NUL, so a version file is read with `string replace`, which
-# reads it to the end (a huge one costs time, never a hang: FIFOs and devices are never
-# opened); command substitutions split at newlines, so paths go through `string collect`.
+# its plain `read` cuts a line at a NUL, so a version file is read with `read -z --nchars`,
+# a bounded number of characters at a time (__gv_lines); command substitutions split at
+# newlines, so paths go through `string collect`.
 
 set -g __gv_data @DATA@
 set -g __gv_versions @VERSIONS@
@@ -20,6 +20,8 @@ set -g __gv_shimgo @SHIMGO@
 set -g __gv_receipt @RECEIPT@
 set -g __gv_marker @MARKER@
 set -g __gv_limit @LIMIT@
+# od(1), found when the hook was made: __gv_lines runs it whatever PATH holds then.
+set -g __gv_od @OD@
 # The version grammar (resolve.py's _TOKEN_RE): numbers of 1-9 digits without leading zeros.
 set -g __gv_grammar '^(?:[1-9][0-9]{0,8}|0)(?:\.(?:[1-9][0-9]{0,8}|0)(?:\.(?:[1-9][0-9]{0,8}|0)|(?:alpha|beta|rc)(?:[1-9][0-9]{0,8}|0)?)?)?\z'
 
@@ -137,27 +139,33 @@ function __gv_bytes
     set -g __gv_nb (string length -- "$s")
 end
 
-# __gv_lines FILE -> __gv_L: the lines of the first 1 KiB (NULs dropped before counting);
-# CR, BOM removed. A line cut by the limit is not seen.
+# __gv_lines FILE -> __gv_L: the complete lines within the first 1 KiB, every byte counting
+# (NULs too, then dropped); CR, BOM removed. A line cut by the limit is not seen.
+# fish has no read that stops after N bytes and keeps every byte: `read --nchars` skips bytes
+# that are not UTF-8 without counting them (10 MB of 0xff is read whole), `read -z` reads up
+# to a NUL, plain `read` to a newline, and reading from a pipe drops such bytes too. So od(1)
+# reads the limit + 1 bytes and writes them in hex (one process per version file read: a
+# 10 MB file, 20 MiB of NULs, a sparse 10 GB file cost no more than a short one); the bytes
+# are counted and cut by number, NULs dropped, and `string unescape` turns the rest back into
+# text (a byte that is not UTF-8 stays one character, U+F6xx, as fish keeps such bytes).
 function __gv_lines
     set -g __gv_L
-    set -l text (string replace -ra -- '\x00' '' <$argv[1] 2>/dev/null | string collect -N)
-    set -l pieces (string split -- \n "$text")
-    set -l tail $pieces[-1]
-    set -e pieces[-1]
-    set -l n 0
-    for line in $pieces
-        __gv_bytes "$line"
-        set n (math $n + $__gv_nb + 1)
-        test $n -gt $__gv_limit; and break
-        set -a __gv_L "$line"
+    set -l bytes (command $__gv_od -An -v -tx1 -N (math $__gv_limit + 1) -- $argv[1] 2>/dev/null | string split -n ' ')
+    if set -q bytes[(math $__gv_limit + 1)]
+        # Longer than the limit: keep up to the last newline within it.
+        set bytes $bytes[1..$__gv_limit]
+        set -l back (contains -i -- 0a $bytes[-1..1])
+        or return 0
+        set bytes $bytes[1..(math (count $bytes) - $back + 1)]
     end
-    if test $n -le $__gv_limit; and test -n "$tail"
-        __gv_bytes "$tail"
-        set n (math $n + $__gv_nb)
-        test $n -le $__gv_limit; and set -a __gv_L "$tail"
-    end
-    set -q __gv_L[1]; or return 0
+    set bytes (string match -v -- 00 $bytes)
+    set -q bytes[1]; or return 0
+    # An "x" after the text: the last piece is what followed the last newline, plus "x".
+    set -l pieces (string unescape -- (string join '' '\x'$bytes)x)
+    set pieces[-1] (string replace -r -- 'x\z' '' "$pieces[-1]")
+    test -n "$pieces[-1]"; or set -e pieces[-1]
+    set -q pieces[1]; or return 0
+    set __gv_L $pieces
     # Lines hold no newline, so these command substitutions give one element per line.
     set __gv_L[1] (string replace -r -- '^(?:\x{feff}|\x{f6ef}\x{f6bb}\x{f6bf})' '' "$__gv_L[1]")
     set __gv_L (string replace -r -- '\r\z' '' $__gv_L)

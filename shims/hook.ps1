@@ -140,8 +140,9 @@ function global:__gv_kind([string]$p) {
     return 'file'
 }
 
-# __gv_lines FILE -> __gv_L: the complete lines of the first 1 KiB, NUL bytes dropped before
-# counting; BOM and CR removed. False when FILE cannot be read.
+# __gv_lines FILE -> __gv_L: the complete lines of the first 1 KiB, every byte counting (NULs
+# too, dropped afterwards); BOM and CR removed. At most 1 KiB + 1 byte is read. False when
+# FILE cannot be read.
 function global:__gv_lines([string]$path) {
     $global:__gv_L = [string[]]@()
     $full = __gv_full $path
@@ -152,24 +153,22 @@ function global:__gv_lines([string]$path) {
     } catch {
         return $false
     }
-    $kept = [System.Text.StringBuilder]::new()
+    $buf = [byte[]]::new($global:__gv_limit + 1)
+    $got = 0
     try {
-        $buf = [byte[]]::new(65536)
-        $size = $global:__gv_limit + 1
-        while ($kept.Length -le $global:__gv_limit) {
-            $n = $fs.Read($buf, 0, $size)
+        while ($got -lt $buf.Length) {
+            $n = $fs.Read($buf, $got, $buf.Length - $got)
             if ($n -le 0) { break }
-            $null = $kept.Append($global:__gv_latin1.GetString($buf, 0, $n).Replace([string][char]0, ''))
-            $size = $buf.Length
+            $got += $n
         }
     } catch {
         return $false
     } finally {
         $fs.Dispose()
     }
-    $text = $kept.ToString()
-    $truncated = $text.Length -gt $global:__gv_limit
-    if ($truncated) { $text = $text.Substring(0, $global:__gv_limit) }
+    $truncated = $got -gt $global:__gv_limit
+    if ($truncated) { $got = $global:__gv_limit }
+    $text = $global:__gv_latin1.GetString($buf, 0, $got).Replace([string][char]0, '')
     $lines = [System.Collections.Generic.List[string]]::new([string[]]$text.Split("`n"))
     if ($truncated -or $lines[$lines.Count - 1] -ceq '') { $lines.RemoveAt($lines.Count - 1) }
     if ($lines.Count -gt 0 -and $lines[0].StartsWith("$([char]0xEF)$([char]0xBB)$([char]0xBF)", [System.StringComparison]::Ordinal)) {

@@ -9,7 +9,7 @@
 _gv_data=@DATA@
 _gv_bom='@BOM@'
 _gv_cr='@CR@'
-# A NUL: zsh's read keeps them; the read loop below drops them as dash and bash do.
+# A NUL: zsh's read -k keeps them (and counts them); resolve.sh's _gv_slurp drops them after.
 _gv_nul=$'\0'
 
 @RESOLVE@

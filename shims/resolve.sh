@@ -5,12 +5,12 @@
 # system), _gv_sys (the system go, for system), _gv_tok (what was asked), _gv_src (why).
 # Returns 0 when a toolchain was chosen, 1 when the choice is not installed, 2 when the
 # choice is "system" but no system go exists.
-# Reading rules (shared with Python): regular files only; the first 1 KiB; NUL dropped;
-# a UTF-8 BOM and CRs tolerated; the first token of the first non-comment line must be a
-# version, a prefix, "latest" or "system"; anything else is ignored with a warning. NULs are
-# dropped before the 1 KiB is counted (sh's read drops them unseen). A version file that is
-# there but is not a readable regular file is skipped with a warning. $PWD is cleaned as
-# pathlib does ("." parts, repeated and trailing slashes dropped; ".." kept).
+# Reading rules (shared with Python): regular files only; at most the first 1 KiB is read,
+# every byte counting (NULs too, and then dropped); a UTF-8 BOM and CRs tolerated; the first
+# token of the first non-comment line must be a version, a prefix, "latest" or "system";
+# anything else is ignored with a warning. A version file that is there but is not a
+# readable regular file is skipped with a warning. $PWD is cleaned as pathlib does ("."
+# parts, repeated and trailing slashes dropped; ".." kept).
 
 _gv_warn() { printf 'gover: warning: %s\n' "$1" >&2; }
 
@@ -101,24 +101,106 @@ _gv_norm() {
   _gv_valid "$_gv_t"
 }
 
-# _gv_lines FILE: call _gv_line for each line of the first 1 KiB (CR, BOM, NUL removed);
-# stop when _gv_line returns 0. A line cut by the 1 KiB limit is not seen.
+# The byte limit for version files: constants.VERSION_FILE_LIMIT (a test holds them equal).
+_gv_max=1024
+_gv_nl='
+'
+
+# _gv_slurp FILE -> _gv_txt, _gv_cut: the first 1 KiB of FILE with its NUL bytes removed, and
+# _gv_cut=1 when FILE is longer. Reads at most 1 KiB + 1 byte, every byte counting, whatever
+# the file holds: sh's plain `read` cannot promise that, since it drops NULs unseen and reads
+# a line to its end in one call (20 MiB of NULs, or a sparse 10 GB file, would be read whole).
+# Each shell gets the bounded read it has:
+if [ -n "${ZSH_VERSION-}" ]; then
+  # zsh (the hook, under `emulate -L sh`: no multibyte, so characters are bytes): read -k
+  # counts every byte and keeps NULs; they go afterwards (_gv_nul is set by hook.zsh).
+  _gv_slurp() {
+    _gv_txt= _gv_cut=
+    {
+      IFS= read -r -k "$_gv_max" -u 0 _gv_txt
+      if [ "${#_gv_txt}" -ge "$_gv_max" ] && IFS= read -r -k 1 -u 0 _gv_ch; then _gv_cut=1; fi
+      _gv_txt=${_gv_txt//"$_gv_nul"/}
+      return 0
+    } <"$1" || return 1
+  }
+elif read -r -d '' -n 1 _gv_ch </dev/null 2>/dev/null; [ $? -eq 1 ]; then
+  # bash (the hook, and the shims where sh is bash), under LC_ALL=C: read -d '' stops at
+  # each NUL, so NULs are counted one by one; -n bounds the rest.
+  _gv_slurp() {
+    _gv_txt= _gv_cut= _gv_left=$_gv_max
+    {
+      while [ "$_gv_left" -gt 0 ]; do
+        if ! IFS= read -r -d '' -n "$_gv_left" _gv_ch; then
+          _gv_txt=$_gv_txt$_gv_ch
+          return 0
+        fi
+        _gv_txt=$_gv_txt$_gv_ch
+        if [ "${#_gv_ch}" -lt "$_gv_left" ]; then
+          _gv_left=$((_gv_left - ${#_gv_ch} - 1)) # stopped at a NUL, which counts
+        else
+          _gv_left=0
+        fi
+      done
+      if IFS= read -r -d '' -n 1 _gv_ch; then _gv_cut=1; fi
+      return 0
+    } <"$1" || return 1
+  }
+else
+  # Other sh (dash: its read has neither -n nor -d). wc -c says the size (from fstat: at once
+  # even for a sparse 10 GB file); a file within the limit is then read by `read` (bounded by
+  # its size), a longer one through dd, which reads 1 KiB and no more. That is one process
+  # per version file read, the price of a sh without a bounded read; none for gover's own
+  # files (_gv_own: the alias and global files in its data dir) when they are yours: those
+  # are read line by line as before, the count stopping at the limit (a NUL, unseen, does
+  # not count there; gover never writes one).
+  _gv_slurp() {
+    _gv_txt= _gv_cut=
+    if [ -n "${_gv_own-}" ] && [ -O "$1" ]; then
+      _gv_ch=0
+      {
+        while IFS= read -r _gv_l; do
+          _gv_ch=$((_gv_ch + ${#_gv_l} + 1))
+          if [ "$_gv_ch" -gt "$_gv_max" ]; then
+            _gv_cut=1
+            return 0
+          fi
+          _gv_txt=$_gv_txt$_gv_l$_gv_nl
+        done
+        _gv_ch=$((_gv_ch + ${#_gv_l}))
+        if [ "$_gv_ch" -gt "$_gv_max" ]; then _gv_cut=1; else _gv_txt=$_gv_txt$_gv_l; fi
+        return 0
+      } <"$1" || return 1
+    fi
+    _gv_ch=$(command -p wc -c <"$1") || return 1
+    case $_gv_ch in '' | *[!0-9\ \	]*) return 1 ;; esac
+    if [ "$((_gv_ch))" -le "$_gv_max" ]; then
+      {
+        while IFS= read -r _gv_l; do _gv_txt=$_gv_txt$_gv_l$_gv_nl; done
+        _gv_txt=$_gv_txt$_gv_l
+        return 0
+      } <"$1" || return 1
+    fi
+    _gv_txt=$(command -p dd if="$1" bs="$_gv_max" count=1 2>/dev/null && echo .) || return 1
+    _gv_txt=${_gv_txt%.} _gv_cut=1
+  }
+fi
+
+# _gv_lines FILE: call _gv_line for each complete line within the first 1 KiB (_gv_slurp;
+# CR, BOM removed); stop when _gv_line returns 0. A line cut by the 1 KiB limit is not seen.
 _gv_lines() {
-  _gv_n=0 _gv_first=1
-  while IFS= read -r _gv_l || { [ -n "$_gv_l" ] && _gv_last=1; }; do
-    _gv_n=$((_gv_n + ${#_gv_l} + 1))
-    if [ -n "${_gv_last:-}" ]; then
-      _gv_n=$((_gv_n - 1))
-      _gv_last=
-    fi
-    [ "$_gv_n" -gt 1024 ] && return 1
-    if [ -n "$_gv_first" ]; then
-      _gv_first=
-      _gv_l=${_gv_l#"$_gv_bom"}
-    fi
+  _gv_slurp "$1" || return 1
+  if [ -n "$_gv_cut" ]; then
+    case $_gv_txt in *"$_gv_nl"*) _gv_txt=${_gv_txt%"$_gv_nl"*}$_gv_nl ;; *) _gv_txt= ;; esac
+  fi
+  _gv_txt=${_gv_txt#"$_gv_bom"}
+  while [ -n "$_gv_txt" ]; do
+    case $_gv_txt in
+    *"$_gv_nl"*) _gv_l=${_gv_txt%%"$_gv_nl"*} _gv_txt=${_gv_txt#*"$_gv_nl"} ;;
+    *) _gv_l=$_gv_txt _gv_txt= ;;
+    esac
     _gv_l=${_gv_l%"$_gv_cr"}
     _gv_line && return 0
-  done <"$1"
+  done
   return 1
 }
 
@@ -250,7 +332,9 @@ _gv_alias() {
     _gv_a=$_gv_l
     return 0
   }
-  _gv_lines "$_gv_data/aliases/$1" || return 1
+  _gv_own=1
+  _gv_lines "$_gv_data/aliases/$1" || { _gv_own= && return 1; }
+  _gv_own=
   _gv_valid "$_gv_a" && _gv_installed "$_gv_a"
 }
 
@@ -338,8 +422,10 @@ _gv_resolve() {
     done
     _gv_dir=${_gv_dir%/}
   fi
-  if [ -z "$_gv_tok" ] && _gv_reg "$_gv_data/global" && _gv_file v "$_gv_data/global"; then
-    _gv_src="global default in $_gv_data/global"
+  if [ -z "$_gv_tok" ] && _gv_reg "$_gv_data/global"; then
+    _gv_own=1
+    _gv_file v "$_gv_data/global" && _gv_src="global default in $_gv_data/global"
+    _gv_own=
   fi
   if [ -z "$_gv_tok" ]; then
     _gv_tok=system _gv_src="no version file found; using the system go"
