@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gover.constants import CONFIG_NAME, ENV_HOME, GLOBAL_FILE_NAME, RECEIPT_NAME
+from gover.constants import CONFIG_NAME, ENV_HOME, GLOBAL_FILE_NAME, RECEIPT_NAME, STORE_MARKER
 from gover.errors import ConfigError
 
 APP = "gover"
@@ -86,6 +86,11 @@ def version_dir(name: str) -> Path:
 
 def receipt_file(root: Path) -> Path:
     return root / RECEIPT_NAME
+
+
+def store_marker(root: Path) -> Path:
+    """The file that says gover made this version directory (written at commit)."""
+    return root / STORE_MARKER
 
 
 def go_binary(root: Path, program: str = "go") -> Path:

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from gover import fsutil, paths
-from gover.constants import BACKUP_PREFIX, STAGING_PREFIX, STORE_MARKER
+from gover.constants import BACKUP_PREFIX, STAGING_PREFIX
 from gover.errors import InstallError, NotInstalledError
 from gover.fsutil import fsync_dir, write_atomic
 from gover.versions import GoVersion
@@ -149,7 +149,7 @@ def made_by_gover(root: Path) -> bool:
     """A real directory gover committed: its marker, or (installs older than the marker)
     its receipt."""
     return _lkind(root) == "dir" and (
-        _has_file(root / STORE_MARKER) or _has_file(paths.receipt_file(root))
+        _has_file(paths.store_marker(root)) or _has_file(paths.receipt_file(root))
     )
 
 
@@ -331,7 +331,7 @@ def cleanup() -> CleanupResult:
             if kind == "link":
                 kept.append(Kept(path, "is a symlink, not an install gover made"))
             elif kind == "dir" and _is_complete(path) is None:
-                if not _has_file(path / STORE_MARKER):
+                if not _has_file(paths.store_marker(path)):
                     kept.append(Kept(path, "is not a complete install and was not made by gover"))
                     continue
                 with lock(entry, blocking=False) as ok:
@@ -371,7 +371,7 @@ def commit(staging: Path, name: str, receipt: Receipt) -> Path:
     if not paths.go_binary(staging).is_file():
         raise InstallError(f"{staging}: archive has no bin/go", "this is not a Go distribution")
     ensure_replaceable(name)
-    write_atomic(staging / STORE_MARKER, _MARKER_TEXT)
+    write_atomic(paths.store_marker(staging), _MARKER_TEXT)
     write_atomic(paths.receipt_file(staging), receipt.to_json())
     final = paths.version_dir(name)
     backup: Path | None = None

@@ -536,3 +536,27 @@ def test_receipts_of_another_shape_are_not_installs() -> None:
     ):
         paths.receipt_file(root).write_text(text)
         assert store.installed() == [], text[:20]
+
+
+def test_non_utf8_home_without_gover_home_is_one_line(tmp_path: Path) -> None:
+    bad = os.fsencode(tmp_path) + b"/h\xff"
+    env = {
+        os.fsencode(k): os.fsencode(v)
+        for k, v in os.environ.items()
+        if k not in ("GOVER_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
+    }
+    env[b"PYTHONPATH"] = os.fsencode(REPO)
+    env[b"HOME"] = bad
+    proc = subprocess.run(
+        [sys.executable, "-m", "gover", "list"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout) == (1, b"")
+    assert proc.stderr.decode() == (
+        "gover: error: gover's data directory (from HOME or XDG_DATA_HOME) is not valid UTF-8: "
+        f"{tmp_path}/h\\xff/.local/share/gover; set GOVER_HOME to a path that is valid UTF-8\n"
+    )
