@@ -12,6 +12,7 @@ byte once encoded back the same way.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -603,7 +604,7 @@ def _uvarint(buf: bytes) -> tuple[int, int]:
 
 # The lines ParseBuildInfo acts on; every other newline-terminated line only counts for line
 # numbers, which are computed (by counting newlines) only when an error is reported.
-_MODINFO_LINE = re.compile(r"^(path|mod|dep|=>|build)\t([^\n]*)\n", re.MULTILINE)
+_MODINFO_LINE = r"^(path|mod|dep|=>|build)\t([^\n]*)\n"
 
 
 def parse_modinfo(go_version: str, modinfo: str) -> BuildInfo:
@@ -621,7 +622,7 @@ def parse_modinfo(go_version: str, modinfo: str) -> BuildInfo:
     last: list[Any] | None = None  # [path, version, sum, replace]: the module `=>` replaces
     match: re.Match[str] | None = None
     try:
-        for match in _MODINFO_LINE.finditer(modinfo):
+        for match in _regex(_MODINFO_LINE, re.MULTILINE).finditer(modinfo):
             kind, rest = match.groups()
             if kind == "build":
                 settings.append(_build_line(rest))
@@ -689,13 +690,19 @@ _NEUTRAL = (
 _MOD = r"(?:mod|dep)\t[^\t\n]*+\t[^\t\n]*+(?:\t[^\t\n]*+)?\n"
 _REPL = r"=>\t[^\t\n]*+\t[^\t\n]*+\t[^\t\n]*+\n"
 # A replacement is valid only after a module line with neutral lines at most in between.
-_VALID_MODINFO = re.compile(rf"{_NEUTRAL}*+(?:{_MOD}{_NEUTRAL}*+(?:{_REPL}{_NEUTRAL}*+)?)*+")
+_VALID_MODINFO = rf"{_NEUTRAL}*+(?:{_MOD}{_NEUTRAL}*+(?:{_REPL}{_NEUTRAL}*+)?)*+"
+
+
+@functools.cache
+def _regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """Compiled on first use: compiling these at import would cost every command ~50 ms."""
+    return re.compile(pattern, flags)
 
 
 def check_modinfo(modinfo: str) -> None:
     """Raise the ValueError parse_modinfo would, without building anything (C-speed)."""
     end = modinfo.rfind("\n") + 1  # like Go, a last line without a newline is ignored
-    matched = _VALID_MODINFO.match(modinfo, 0, end)
+    matched = _regex(_VALID_MODINFO).match(modinfo, 0, end)
     pos = matched.end() if matched else 0
     if pos == end:
         return
@@ -726,11 +733,11 @@ def check_modinfo(modinfo: str) -> None:
     parse_modinfo("", modinfo)
 
 
-_PLAIN_SETTING = re.compile(r"([^= \t\r\n\"`]++)=([^ \t\r\n\"`]*+)")
+_PLAIN_SETTING = r"([^= \t\r\n\"`]++)=([^ \t\r\n\"`]*+)"
 
 
 def _build_line(kv: str) -> tuple[str, str]:
-    plain = _PLAIN_SETTING.fullmatch(kv)  # key=value with nothing to quote: most lines
+    plain = _regex(_PLAIN_SETTING).fullmatch(kv)  # key=value with nothing to quote: most lines
     if plain:
         return plain.group(1), plain.group(2)
     if not kv:
