@@ -165,9 +165,12 @@ def write_atomic(path: Path, data: bytes | str, mode: int = 0o644) -> None:
 def rmtree(path: Path) -> None:
     """Remove `path` and everything under it, at any depth, never following a symlink.
 
-    An explicit stack instead of recursion (shutil.rmtree recurses: a tree 1,100 levels deep
-    raises RecursionError). A symlink is unlinked, never entered. Read-only directories get
-    owner write permission so their entries can go. A missing path is not an error.
+    An explicit stack instead of recursion (shutil.rmtree recurses on Python 3.11: a tree
+    1,100 levels deep raises RecursionError), and every directory is entered through a
+    descriptor opened with O_NOFOLLOW relative to its parent's descriptor: a directory
+    swapped for a symlink between the listing and the descent is refused by the kernel, never
+    followed, and no path ever grows past PATH_MAX. Read-only directories get owner write
+    permission so their entries can go. A missing path is not an error.
     """
     try:
         st = os.lstat(path)
@@ -176,40 +179,67 @@ def rmtree(path: Path) -> None:
     if not stat.S_ISDIR(st.st_mode):
         os.unlink(path)
         return
-    stack: list[str] = [os.fspath(path)]
-    while stack:
-        current = stack[-1]
-        try:
-            entries = list(os.scandir(current))
-        except PermissionError:
-            os.chmod(current, 0o700)
-            entries = list(os.scandir(current))
-        except FileNotFoundError:
-            stack.pop()
-            continue
-        pushed = False
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-                pushed = True
+    if os.name == "nt" or not _DIRECTORY or os.rmdir not in os.supports_dir_fd:
+        _rmtree_by_path(os.fspath(path))  # pragma: no cover - Windows
+        return
+    dir_flags = os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC
+    top = os.open(path, dir_flags)
+    stack: list[tuple[int, str | None]] = [(top, None)]  # (descriptor, name in parent)
+    try:
+        while stack:
+            fd, _name = stack[-1]
+            descended = False
+            with os.scandir(fd) as entries:
+                names = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+            for name, is_dir in names:
+                if is_dir:
+                    try:
+                        child = os.open(name, dir_flags, dir_fd=fd)
+                    except FileNotFoundError:
+                        continue
+                    except PermissionError:
+                        os.fchmod(fd, 0o700)
+                        child = os.open(name, dir_flags, dir_fd=fd)
+                    stack.append((child, name))
+                    descended = True
+                    break
+                try:
+                    os.unlink(name, dir_fd=fd)
+                except FileNotFoundError:
+                    pass
+                except PermissionError:
+                    os.fchmod(fd, 0o700)
+                    os.unlink(name, dir_fd=fd)
+            if descended:
                 continue
-            try:
-                os.unlink(entry.path)
-            except FileNotFoundError:
-                pass
-            except PermissionError:
-                os.chmod(current, 0o700)
-                os.unlink(entry.path)
-        if pushed:
-            continue
-        stack.pop()
-        try:
-            os.rmdir(current)
-        except FileNotFoundError:
-            pass
-        except PermissionError:
-            os.chmod(os.path.dirname(current), 0o700)
-            os.rmdir(current)
+            stack.pop()
+            os.close(fd)
+            if stack:
+                parent = stack[-1][0]
+                assert _name is not None
+                try:
+                    os.rmdir(_name, dir_fd=parent)
+                except FileNotFoundError:
+                    pass
+                except PermissionError:
+                    os.fchmod(parent, 0o700)
+                    os.rmdir(_name, dir_fd=parent)
+    finally:
+        for fd, _ in stack:
+            os.close(fd)
+    try:
+        os.rmdir(path)
+    except FileNotFoundError:
+        pass
+    except PermissionError:
+        os.chmod(os.path.dirname(os.path.abspath(path)) or ".", 0o700)
+        os.rmdir(path)
+
+
+def _rmtree_by_path(top: str) -> None:  # pragma: no cover - Windows
+    import shutil
+
+    shutil.rmtree(top)
 
 
 def create_exclusive_rw(path: str | os.PathLike[str], mode: int = 0o600) -> int:
