@@ -1,6 +1,7 @@
-"""gover.buildinfo.read against `go version -m` on a ~100 MB Go binary, and memory vs size.
+"""gover.buildinfo.read against `go version -m` on a ~100 MB Go binary, and memory vs size;
+then `gover verify` on crafted 16 MiB module infos.
 
-    python benchmarks/bench_buildinfo.py [--runs 20] [--mb 90]
+    python benchmarks/bench_buildinfo.py [--runs 20] [--mb 90] [--crafted-only]
 
 Builds (once, cached under ~/.cache/gover-tests/bench-buildinfo) a linux/amd64 Go program
 that embeds a generated incompressible blob with //go:embed into a []byte (so it sits in
@@ -8,11 +9,19 @@ the data segment, after the build info), plus a plain hello for comparison, and 
 2 GiB copy of the big one. Each file is measured in a fresh child process so ru_maxrss
 starts clean: median of N reads, tracemalloc peak, and the growth of ru_maxrss.
 Targets: read <= 50 ms on the ~100 MB binary; memory independent of file size.
+
+Crafted: hand-built executables whose module info is 16 MiB (the reader's cap) of module
+lines, empty lines or quoted build settings (the shapes tests/test_buildinfo.py checks
+against Go). Timed in the same run: buildinfo.read_go_version (what verify uses: the module
+info is validated, nothing is built), buildinfo.read (everything parsed), `gover verify FILE`
+end to end, and as baselines `gover verify` on the small hello and `go version -m` on the
+crafted file. Target (issue 8): `gover verify` on a 16 MiB crafted build info <= 1 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -24,6 +33,7 @@ import tarfile
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,6 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from gover import buildinfo  # noqa: E402
 from tests.support import goarchives  # noqa: E402
+from tests.test_buildinfo import CRAFTED_SHAPES, crafted_modinfo, synth_elf  # noqa: E402
 
 VERSION = "1.22.10"
 CACHE = goarchives.cache_root()
@@ -80,13 +91,13 @@ def go_env(root: Path) -> dict[str, str]:
     return env
 
 
-def build(root: Path, mb: int) -> tuple[Path, Path]:
+def build(root: Path, mb: int, big_too: bool = True) -> tuple[Path, Path]:
     """(small hello, big embed) binaries, rebuilt only when missing or of another size."""
     src = WORK / f"src-{mb}"
     big = WORK / f"big-{mb}mb"
     small = WORK / "hello"
     env = go_env(root)
-    if not big.exists():
+    if big_too and not big.exists():
         src.mkdir(parents=True, exist_ok=True)
         (src / "go.mod").write_text("module example.com/big\n\ngo 1.21\n")
         (src / "main.go").write_text(MAIN)
@@ -167,10 +178,66 @@ def measure_go(root: Path, path: Path, runs: int) -> dict[str, float]:
     return {"median_ms": statistics.median(times) * 1000, "rss_kib": float(usage.ru_maxrss)}
 
 
+def _median_s(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def crafted(root: Path, small: Path, runs: int) -> bool:
+    """`gover verify` on 16 MiB crafted module infos, with baselines from the same run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVER_")}
+    env["PYTHONPATH"] = str(REPO)
+    verify = [sys.executable, "-m", "gover", "verify", "--expect", VERSION]
+    rows = []
+    with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+        env["GOVER_HOME"] = str(Path(tmp) / "home")
+
+        def gover_verify(path: Path) -> None:
+            subprocess.run([*verify, str(path)], env=env, check=True, stdout=subprocess.DEVNULL)
+
+        base = _median_s(lambda: gover_verify(small), runs)
+        for shape in sorted(CRAFTED_SHAPES):
+            path = Path(tmp) / f"crafted-{shape}"
+            mod = crafted_modinfo(shape)
+            path.write_bytes(synth_elf(64, False, True, f"go{VERSION}".encode(), mod))
+            lines = mod.count(b"\n")
+            check = _median_s(functools.partial(buildinfo.read_go_version, path), runs)
+            full = _median_s(functools.partial(buildinfo.read, path), max(1, runs // 5))
+            cli = _median_s(functools.partial(gover_verify, path), runs)
+            gom = measure_go(root, path, max(1, runs // 5))["median_ms"] / 1000
+            rows.append((shape, len(mod), lines, check, full, cli, gom))
+    print()
+    print(
+        f"crafted 16 MiB module info (go{VERSION} ELF), median of {runs} ({max(1, runs // 5)} for full parse and go -m)"
+    )
+    head = (
+        f"{'shape':<10}{'MiB':>6}{'lines':>10}{'validate ms':>13}{'full parse ms':>15}"
+        f"{'gover verify ms':>17}{'go version -m ms':>18}"
+    )
+    print(head)
+    print("-" * len(head))
+    print(
+        f"{'hello':<10}{small.stat().st_size / (1 << 20):>6.1f}{'':>10}{'':>13}{'':>15}{base * 1000:>17.0f}{'':>18}  (baseline)"
+    )
+    for shape, size, lines, check, full, cli, gom in rows:
+        print(
+            f"{shape:<10}{size / (1 << 20):>6.1f}{lines:>10}{check * 1000:>13.0f}"
+            f"{full * 1000:>15.0f}{cli * 1000:>17.0f}{gom * 1000:>18.0f}"
+        )
+    ok = max(r[5] for r in rows) <= 1.0
+    print(f"target gover verify <= 1 s on a 16 MiB crafted build info: {'met' if ok else 'MISSED'}")
+    return ok
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--mb", type=int, default=90, help="size of the embedded blob")
+    ap.add_argument("--crafted-only", action="store_true", help="only the crafted-input table")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:  # child mode
@@ -178,7 +245,9 @@ def main() -> int:
         return 0
 
     root = goroot()
-    small, big = build(root, args.mb)
+    small, big = build(root, args.mb, big_too=not args.crafted_only)
+    if args.crafted_only:
+        return 0 if crafted(root, small, args.runs) else 1
     files = [("hello", small), (f"embed {args.mb} MB", big)]
     with tempfile.TemporaryDirectory(dir=WORK) as tmp:
         files.append(("no sections", without_section_headers(big, Path(tmp) / "nosect")))
@@ -210,6 +279,7 @@ def main() -> int:
         )
     ok = max(r[2]["median_ms"] for r in rows) <= 50 and max(r[2]["peak_kib"] for r in rows) < 1024
     print(f"target read <= 50 ms and peak < 1 MiB at every size: {'met' if ok else 'MISSED'}")
+    ok = crafted(root, small, args.runs) and ok
     return 0 if ok else 1
 
 

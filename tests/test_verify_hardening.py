@@ -265,7 +265,7 @@ def _elf_with(patches: list[tuple[int, bytes]], version: bytes = b"go1.22.10") -
     return bytes(data)
 
 
-def _inline_header_at(data: bytes) -> int:
+def _inline_header_at(data: bytes | bytearray) -> int:
     """The real (16-byte aligned) build info header, after the misaligned decoy."""
     at = data.find(buildinfo.MAGIC)
     while at % 16:
