@@ -148,10 +148,15 @@ def _pinned_request() -> str:
     return resolve.install_hint(pin)
 
 
+def _warn_kept(kept: tuple[Path, ...]) -> None:
+    for path in kept:
+        output.warn(f"{path}: not made by gover; left alone", once_key=f"kept:{path}")
+
+
 def _rehash_quietly() -> None:
     from gover import shims
 
-    shims.rehash()
+    _warn_kept(shims.rehash().kept)
 
 
 @app.command("list")
@@ -410,6 +415,7 @@ def rehash() -> None:
     from gover import paths, pins, shims
 
     result = shims.rehash()
+    _warn_kept(result.kept)
     output.info(f"{len(result.shims)} shims in {paths.shims_dir()}: {', '.join(result.shims)}")
     if not pins.shims_on_path():
         output.status(f'add the shims to PATH: export PATH="{paths.shims_dir()}:$PATH"')

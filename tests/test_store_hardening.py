@@ -302,6 +302,10 @@ def test_rehash_removes_only_its_own_files() -> None:
     fsutil.rmtree(paths.version_dir("1.22.10"))
     r = run_gover("rehash")
     assert r.code == 0, r.err
+    assert r.err.splitlines()[:-1] == [
+        f"gover: warning: {p}: not made by gover; left alone"
+        for p in (adir / "1.99", adir / "notes", sdir / "link", sdir / "mytool", sdir / "shimlike")
+    ]
     assert sorted(os.listdir(sdir)) == [".gover-shims", "go", "gofmt", "link", "mytool", "shimlike"]
     assert (sdir / "mytool").read_text() == "#!/bin/sh\necho mine\n"
     assert sorted(os.listdir(adir)) == ["1", "1.21", "1.99", "latest", "notes"]
