@@ -61,6 +61,7 @@ def _go_env(root: Path) -> dict[str, str]:
     return env
 
 
+RUN_TIMEOUT = 60  # seconds for the probe and `go env GOROOT`
 PROBE_RECORD = "probe.json"  # {"sha256": ...} written by gover when it builds the probe
 _RECORD_LIMIT = 4096
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -96,10 +97,9 @@ def _recorded_sha256(record: Path) -> str | None:
 
 def _sha256_fd(fd: int) -> str:
     h = hashlib.sha256()
-    offset = 0
-    while chunk := os.pread(fd, 1 << 20, offset):
+    os.lseek(fd, 0, os.SEEK_SET)
+    while chunk := os.read(fd, 1 << 20):
         h.update(chunk)
-        offset += len(chunk)
     return h.hexdigest()
 
 
@@ -193,16 +193,23 @@ def _hashed(out: Path, fd: int) -> Path:
     return Path(f"/proc/self/fd/{fd}") if os.path.isdir("/proc/self/fd") else out
 
 
-def _run_probe(out: Path, fd: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(_hashed(out, fd))],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=60,
-        check=False,
-        pass_fds=(fd,) if os.name != "nt" else (),
-    )
+def _run(argv: list[str], pass_fds: tuple[int, ...] = ()) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr); a command still running after a minute is killed and
+    reported as failed (-1), not a traceback."""
+    try:
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            env=dict(os.environ),
+            timeout=RUN_TIMEOUT,
+            check=False,
+            pass_fds=pass_fds if os.name != "nt" else (),
+        )
+    except subprocess.TimeoutExpired:
+        return -1, "", f"did not finish in {RUN_TIMEOUT} s"
+    return proc.returncode, proc.stdout, proc.stderr
 
 
 def _binary_version(go: Path) -> str | None:
@@ -220,11 +227,11 @@ def run_checks() -> tuple[resolve.Selection, list[Check]]:
         probe, fd = probe_binary(sel)
         try:
             built = _binary_version(_hashed(probe, fd))
-            proc = _run_probe(probe, fd)
+            _, stdout, _ = _run([str(_hashed(probe, fd))], pass_fds=(fd,))
         finally:
             os.close(fd)
-        lines = proc.stdout.splitlines()
-        runtime_version = lines[0] if lines else "(probe failed)"
+        lines = stdout.splitlines()
+        runtime_version = lines[0] if lines and lines[0].strip() else "(probe failed)"
         checks.append(
             Check(
                 "toolchain",
@@ -270,18 +277,11 @@ def run_checks() -> tuple[resolve.Selection, list[Check]]:
 
     # What GOROOT would that go use, and does the tree match the binary?
     runner = path_go if path_go is not None else toolchain_go
-    proc = subprocess.run(
-        [str(runner), "env", "GOROOT"],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=60,
-        check=False,
-    )
-    goroot = proc.stdout.strip()
-    if proc.returncode != 0 or not goroot:
+    code, stdout, stderr = _run([str(runner), "env", "GOROOT"])
+    goroot = stdout.strip()
+    if code != 0 or not goroot:
         checks.append(
-            Check("go env GOROOT", False, f"`{runner} env GOROOT` failed: {proc.stderr.strip()}")
+            Check("go env GOROOT", False, f"`{runner} env GOROOT` failed: {stderr.strip()}")
         )
     else:
         tree = store.tree_version(Path(goroot)) or "(no VERSION file)"
