@@ -61,7 +61,7 @@ def _go_env(root: Path) -> dict[str, str]:
     return env
 
 
-RUN_TIMEOUT = 60  # seconds for the probe and `go env GOROOT`
+RUN_TIMEOUT = 60  # seconds for the probe and `go env GOROOT`, unless config `timeout` is set
 PROBE_RECORD = "probe.json"  # {"sha256": ...} written by gover when it builds the probe
 _RECORD_LIMIT = 4096
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -194,8 +194,11 @@ def _hashed(out: Path, fd: int) -> Path:
 
 
 def _run(argv: list[str], pass_fds: tuple[int, ...] = ()) -> tuple[int, str, str]:
-    """(exit code, stdout, stderr); a command still running after a minute is killed and
-    reported as failed (-1), not a traceback."""
+    """(exit code, stdout, stderr); a command still running after the config's `timeout`
+    (default a minute) is killed and reported as failed (-1), not a traceback."""
+    from gover import config
+
+    limit = config.load().timeout or RUN_TIMEOUT
     try:
         proc = subprocess.run(
             argv,
@@ -203,12 +206,12 @@ def _run(argv: list[str], pass_fds: tuple[int, ...] = ()) -> tuple[int, str, str
             text=True,
             errors="replace",
             env=dict(os.environ),
-            timeout=RUN_TIMEOUT,
+            timeout=limit,
             check=False,
             pass_fds=pass_fds if os.name != "nt" else (),
         )
     except subprocess.TimeoutExpired:
-        return -1, "", f"did not finish in {RUN_TIMEOUT} s"
+        return -1, "", f"did not finish in {limit} s (config timeout)"
     return proc.returncode, proc.stdout, proc.stderr
 
 

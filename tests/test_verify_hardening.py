@@ -377,3 +377,22 @@ def test_non_utf8_file_name_is_one_line(store: Path, proj: Path, tmp_path: Path)
     assert r.code == 1
     assert r.out == f"{tmp_path}/bin\\xff\\x1b[2J: not an executable (ELF, Mach-O or PE)\n"
     assert "Traceback" not in r.err
+
+
+def test_hung_go_on_path_is_a_failed_check_not_a_hang(
+    store: Path, proj: Path, tmp_path: Path
+) -> None:
+    """A `go` first on PATH that never answers `go env GOROOT`: killed after the config's
+    timeout and reported as a failed check (the old fixed 60 s ended in a traceback)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "go").write_text("#!/bin/sh\nexec sleep 300\n")
+    (bin_dir / "go").chmod(0o755)
+    path = f"{bin_dir}:{store / 'shims'}:/usr/bin:/bin"
+    r = run_gover("verify", cwd=proj, env={"PATH": path, "GOVER_TIMEOUT": "2"}, timeout=50)
+    assert r.code == 4, r.out + r.err
+    assert (
+        f"BAD go env GOROOT: `{bin_dir / 'go'} env GOROOT` failed: did not finish in 2 s "
+        "(config timeout)"
+    ) in r.out
+    assert "Traceback" not in r.err
