@@ -160,8 +160,11 @@ def download_file(filename: str) -> Path:
 
 
 def probes_dir() -> Path:
-    """`gover verify` probes, one per toolchain, and their build cache."""
-    return cache_dir() / "probes"
+    """`gover verify` probes, one per toolchain, their SHA-256 records and their build cache.
+
+    In the data directory beside the toolchains, not in the cache: a restored or shared cache
+    must never hold a program gover runs (`gover cache clean` still empties it)."""
+    return data_dir() / "probes"
 
 
 def index_cache_dir() -> Path:

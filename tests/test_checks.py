@@ -109,7 +109,7 @@ def test_environment_clean_then_stale_goroot(store: Path, proj: Path) -> None:
     assert r.code == 0, r.out + r.err
     assert "ok  toolchain: " in r.out and "builds go1.22.10" in r.out
     assert f"ok  PATH: go on PATH is gover's shim {store / 'shims' / 'go'}" in r.out
-    probes = list((store / "cache" / "probes").glob("1.22.10-*/probe"))
+    probes = list((store / "probes").glob("1.22.10-*/probe"))
     assert len(probes) == 1
     stamp = probes[0].stat().st_mtime_ns
 

@@ -52,9 +52,9 @@ def proj(tmp_path: Path) -> Path:
 
 
 def probe_dir(store: Path) -> Path:
-    """Where gover keeps the probe for VERSION: cache/probes/<version>-<sha256[:12]>."""
+    """Where gover keeps the probe for VERSION: probes/<version>-<sha256[:12]>."""
     receipt = json.loads((store / "versions" / VERSION / RECEIPT_NAME).read_text())
-    return store / "cache" / "probes" / f"{VERSION}-{receipt['sha256'][:12]}"
+    return store / "probes" / f"{VERSION}-{receipt['sha256'][:12]}"
 
 
 def planted_script(path: Path, marker: Path) -> bytes:
@@ -148,8 +148,8 @@ def test_probe_directory_in_the_way_is_replaced(store: Path, proj: Path, tmp_pat
 def test_symlinked_probes_dir_is_refused_in_one_line(
     store: Path, proj: Path, tmp_path: Path
 ) -> None:
-    """cache/probes a symlink to a directory someone else prepared: refused, nothing runs."""
-    probes = store / "cache" / "probes"
+    """probes a symlink to a directory someone else prepared: refused, nothing runs."""
+    probes = store / "probes"
     elsewhere = tmp_path / "elsewhere"
     shutil.move(probes, elsewhere)
     probes.symlink_to(elsewhere)
