@@ -7,7 +7,11 @@ On the same real, signed go1.22.10 linux/amd64 archive from the same local serve
   * gover:    `gover install 1.22.10` into an empty GOVER_HOME (download, SHA-256, sidecar,
               GPG signature, safe extraction, atomic commit, rehash)
   * `gover list` with two versions installed, against a bare `python3 -c pass`.
-Targets: install <= 1.3x the baseline; `gover list` <= 100 ms.
+  * the overall request deadline: `gover list-remote` against a server that trickles its
+    index one byte per 0.5 s, with GOVER_TIMEOUT=2 (moved here from tests/test_download.py,
+    which now asserts only behaviour).
+Targets: install <= 1.3x the baseline; `gover list` <= 100 ms; the slow server is cut off
+within the 2 s deadline plus process start-up (<= 3.5 s).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import shutil
 import subprocess
 import sys
 
-from common import gover, gover_argv, local_mirror, median_ms, print_table, timed
+from common import REPO, gover, gover_argv, local_mirror, median_ms, print_table, timed
+
+from tests.support.httpserver import Fault, TestServer
 
 
 def main() -> None:
@@ -54,6 +60,24 @@ def main() -> None:
         )
         py_t = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), runs * 4)
 
+        with TestServer(m.tree) as slow:
+            slow.add_fault("/index.json", Fault(trickle_headers=0.5))
+            senv = dict(
+                m.env,
+                GOVER_HOME=str(m.work / "slowhome"),
+                GOVER_INDEX_URL=slow.url + "index.json",
+                GOVER_TIMEOUT="2",
+                PYTHONPATH=str(REPO),
+            )
+
+            def cut_off() -> None:
+                done = subprocess.run(
+                    [*gover_argv(), "list-remote"], env=senv, capture_output=True, check=False
+                )
+                assert done.returncode == 1 and b"timed out" in done.stderr, done.stderr
+
+            slow_t = timed(cut_off, 3)
+
     b, o, lt, pt = median_ms(base), median_ms(ours), median_ms(list_t), median_ms(py_t)
     print_table(
         f"install ({runs} runs, medians; {name})",
@@ -62,6 +86,11 @@ def main() -> None:
             ("gover install 1.22.10", f"{o:.0f} ms", f"{o / b:.2f}x baseline (target <= 1.30x)"),
             ("python3 -c pass (baseline)", f"{pt:.1f} ms", ""),
             ("gover list", f"{lt:.1f} ms", "target <= 100 ms: " + ("ok" if lt <= 100 else "MISSED")),
+            (
+                "slowloris cut off (timeout 2)",
+                f"{median_ms(slow_t):.0f} ms",
+                "target <= 3500 ms: " + ("ok" if median_ms(slow_t) <= 3500 else "MISSED"),
+            ),
         ],
     )
 

@@ -7,7 +7,6 @@ import random
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -244,12 +243,13 @@ def test_other_4xx_is_not_retried(server: TestServer, dest: Path) -> None:
 
 def test_stall_after_headers_times_out_with_bounded_retries(server: TestServer, dest: Path) -> None:
     server.add_fault(PATH, Fault(stall_after_headers=5.0))
-    started = time.monotonic()
-    with pytest.raises(NetworkError, match="read timeout") as info:
+    with pytest.raises(NetworkError, match=r"no data for 0\.3s \(read timeout\)") as info:
         dl.download(server.url_for(NAME), dest, Config(), timeout=0.3, retries=1, backoff=0.01)
-    assert time.monotonic() - started < 3
+    # Behaviour, not wall time (timing lives in benchmarks/bench_install.py): both attempts
+    # ended by the read timeout, none waited out the 5 s stall and then got the body.
     assert "2 attempts" in str(info.value)
     assert len(gets(server)) == 2
+    assert not dest.exists()
 
 
 def test_truncated_body_retries_then_fails_and_keeps_partial(

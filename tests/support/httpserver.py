@@ -23,6 +23,8 @@ from typing import Any
 
 # Upper bound for any injected stall, so a forgotten fault never hangs a test run.
 MAX_STALL = 10.0
+# Upper bound for a trickled response (a slowloris server); it also stops when the client hangs up.
+MAX_TRICKLE = 120.0
 
 
 @dataclass
@@ -39,6 +41,9 @@ class Fault:
     content_length: int | None = None  # declare this Content-Length instead of the real one
     no_range: bool = False  # ignore Range (always 200 with the full body)
     no_content_length: bool = False  # omit Content-Length; the body ends when we close
+    trickle_headers: float | None = None  # send the whole response a byte per this many seconds
+    trickle_body: float | None = None  # send the body `trickle_chunk` bytes per this many seconds
+    trickle_chunk: int = 1
 
 
 @dataclass
@@ -201,6 +206,8 @@ class _Handler(BaseHTTPRequestHandler):
             if isinstance(parsed, tuple):
                 start, end = parsed
                 status = 206
+        if fault.trickle_headers:
+            self.wfile = _TrickleWriter(self, fault.trickle_headers, 1)  # type: ignore[assignment]
         self.send_response(status)
         self.send_header("Content-Type", fault.content_type or "application/octet-stream")
         self.send_header("Accept-Ranges", "none" if fault.no_range else "bytes")
@@ -223,11 +230,42 @@ class _Handler(BaseHTTPRequestHandler):
             if self.server.owner._stopping.is_set():
                 return
         stop = end if fault.truncate_at is None else max(start, min(end, fault.truncate_at))
+        out = self.wfile
+        if fault.trickle_body and not fault.trickle_headers:
+            out = _TrickleWriter(self, fault.trickle_body, max(1, fault.trickle_chunk))  # type: ignore[assignment]
         with contextlib.suppress(OSError):
-            self.wfile.write(data[start:stop])
-            self.wfile.flush()
+            out.write(data[start:stop])
+            out.flush()
         if stop < end:
             self.close_connection = True
+
+
+class _TrickleWriter:
+    """A slowloris: writes `chunk` bytes, flushes, waits `delay`, until done, the client
+    hangs up (a write fails), the server stops, or MAX_TRICKLE seconds have passed."""
+
+    def __init__(self, handler: _Handler, delay: float, chunk: int) -> None:
+        self.raw = handler.wfile
+        self.stopping = handler.server.owner._stopping
+        self.delay = delay
+        self.chunk = chunk
+        self.budget = MAX_TRICKLE
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            if self.budget <= 0 or self.stopping.is_set():
+                raise BrokenPipeError("trickle stopped")
+            self.raw.write(view[: self.chunk])
+            self.raw.flush()
+            view = view[self.chunk :]
+            if view:
+                self.stopping.wait(self.delay)
+                self.budget -= self.delay
+        return len(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
 
 
 class TestServer:
