@@ -650,7 +650,7 @@ def fetch(
                     url, "download of", job.attempt, retries=retries, backoff=backoff, hint=hint
                 )
     except BaseException:
-        job.close()
+        job.abandon()
         raise
 
 
@@ -899,6 +899,14 @@ class _Download:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.fh.close()
+
+    def abandon(self) -> None:
+        """A failed download: keep what arrived for the next run to resume; an empty
+        partial file is not worth keeping."""
+        self.close()
+        if self.size == 0:
+            with contextlib.suppress(OSError):
+                self.partial.unlink()
 
     def _finish(self) -> Downloaded:
         digest: str = self.hasher.hexdigest()
