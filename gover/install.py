@@ -187,6 +187,15 @@ def _obtain(cfg: Config, url: str, filename: str, sha256: str, size: int) -> Bin
     return download.fetch(url, cached, cfg, expected_size=size, sha256=sha256).file
 
 
+def _warn_kept(kept: tuple[store.Kept, ...], target: str | None = None) -> None:
+    """Say what cleanup left alone because gover did not make it (the target version's own
+    directory is named by the refusal that follows instead)."""
+    skip = paths.version_dir(target) if target is not None else None
+    for item in kept:
+        if item.path != skip:
+            output.warn(str(item), once_key=f"kept:{item.path}")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -204,10 +213,11 @@ def install(
 
     started = time.monotonic()
     request = VersionRequest.parse(text)
-    store.cleanup()
+    kept = store.cleanup().kept
     if request.kind == "exact" and not force and request.version is not None:
         have = store.get(request.version)
         if have is not None:  # no network needed
+            _warn_kept(kept)
             return InstallResult(have.version, have.root, "already-installed")
 
     releases = index.load(cfg, refresh=refresh)
@@ -215,11 +225,13 @@ def install(
     artifact = index.select_archive(release, host())
     version = release.version
     url = _archive_url(cfg, artifact.filename)
+    _warn_kept(kept, version.name)
 
     with store.lock(version.name):
         have = store.get(version)
         if have is not None and not force:
             return InstallResult(have.version, have.root, "already-installed")
+        store.ensure_replaceable(version.name)  # before the download, not after it
         with _obtain(cfg, url, artifact.filename, artifact.sha256, artifact.size) as fh:
             _check_sidecar(cfg, url, artifact.sha256)
             signer = _check_signature(
@@ -288,11 +300,12 @@ def install_file(
             )
         expected = art.sha256
 
-    store.cleanup()
+    _warn_kept(store.cleanup().kept, version.name)
     with store.lock(version.name):
         have = store.get(version)
         if have is not None and not force:
             return InstallResult(have.version, have.root, "already-installed")
+        store.ensure_replaceable(version.name)  # before the download, not after it
         # Copy into gover's cache while hashing, so the bytes verified are the bytes extracted.
         cache.downloads_dir()  # gover's own directory, or refused
         cached = paths.download_file(source.name)
