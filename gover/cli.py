@@ -641,7 +641,7 @@ def keys_refresh() -> None:
     from gover import download, verify
 
     cfg = _config()
-    key = verify.refresh_key(cfg, lambda url: download.fetch_bytes(url, cfg).content)
+    key = verify.refresh_key(cfg, lambda url: download.fetch_bytes(url, cfg, max_bytes=1 << 20).content)
     output.info(f"refreshed {key.fingerprint} from {cfg.key_url}")
 
 
