@@ -1,3 +1,3 @@
-from gover.entry import main
+from gover.cli.entry import main
 
 main()

@@ -52,7 +52,7 @@ MAX_ARCHIVE_MEMBERS = 60_000
 MAX_UNPACKED_BYTES = 2 << 30
 ARCHIVE_ROOT = "go"
 
-# Download behaviour (gover/download.py).
+# Download behaviour (gover/toolchain/download.py).
 MAX_REDIRECTS = 10
 MAX_BACKOFF = 8.0
 USER_AGENT = "gover"
@@ -78,7 +78,7 @@ SETUP_BLOCK_END = "# <<< gover <<<"
 SETUP_BACKUP_SUFFIX = ".gover-backup"
 COMPLETE_VAR = "_GOVER_COMPLETE"
 
-# Store ownership (gover/store.py): a version directory gover committed carries this file, so a
+# Store ownership (gover/toolchain/store.py): a version directory gover committed carries this file, so a
 # receipt-less directory is removed only when gover made it (never a goenv or hand-made tree).
 STORE_MARKER = ".gover-made"
 

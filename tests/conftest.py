@@ -10,20 +10,15 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from tests.support import goarchives
+from tests.support.cli import REPO, Result, go_run, run_gover
 from tests.support.gpgkey import TestKey, generate_key
 from tests.support.httpserver import TestServer
-
-REPO = Path(__file__).resolve().parent.parent
-
-# Index entries that exist only in the index (never downloaded): they make prefix and
-# pre-release resolution meaningful without more multi-megabyte archives.
-_FAKE_SHA = "0" * 64
+from tests.support.mirror import Mirror, default_index, file_entry, index_entry
 
 
 @pytest.fixture(autouse=True)
@@ -80,56 +75,6 @@ def other_key() -> Iterator[TestKey]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def index_entry(
-    version: str, files: list[dict[str, object]], stable: bool = True
-) -> dict[str, object]:
-    return {"version": f"go{version}", "stable": stable, "files": files}
-
-
-def file_entry(
-    filename: str,
-    sha256: str,
-    size: int,
-    goos: str = "linux",
-    arch: str = "amd64",
-    kind: str = "archive",
-    version: str = "",
-) -> dict[str, object]:
-    return {
-        "filename": filename,
-        "os": goos,
-        "arch": arch,
-        "version": version,
-        "sha256": sha256,
-        "size": size,
-        "kind": kind,
-    }
-
-
-@dataclass
-class Mirror:
-    root: Path
-    server: TestServer
-    shas: dict[str, str]
-    index: list[dict[str, object]] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def index_url(self) -> str:
-        return self.server.url + "index.json"
-
-    def filename(self, version: str) -> str:
-        return f"go{version}.linux-amd64.tar.gz"
-
-    def write_index(self, entries: list[dict[str, object]] | None = None) -> None:
-        if entries is not None:
-            self.index = entries
-        (self.root / "index.json").write_text(json.dumps(self.index, indent=1))
-
-
 @pytest.fixture(scope="session")
 def mirror_tree(
     tmp_path_factory: pytest.TempPathFactory, go_archives: dict[str, Path], signing_key: TestKey
@@ -146,36 +91,6 @@ def mirror_tree(
         signing_key.sign(dst)
     shutil.copy2(REPO / "gover" / "data" / "go-release-key.asc", root / "linux_signing_key.pub")
     return root
-
-
-def default_index(
-    root: Path, versions: tuple[str, ...] = goarchives.GO_VERSIONS
-) -> list[dict[str, object]]:
-    entries: list[dict[str, object]] = [
-        index_entry(
-            "1.23rc1", [file_entry("go1.23rc1.linux-amd64.tar.gz", _FAKE_SHA, 1)], stable=False
-        ),
-    ]
-    for v in sorted(versions, reverse=True):
-        name = f"go{v}.linux-amd64.tar.gz"
-        p = root / name
-        entries.append(
-            index_entry(
-                v,
-                [
-                    file_entry(f"go{v}.src.tar.gz", _FAKE_SHA, 1, goos="", arch="", kind="source"),
-                    file_entry(
-                        f"go{v}.darwin-arm64.tar.gz", _FAKE_SHA, 1, goos="darwin", arch="arm64"
-                    ),
-                    file_entry(name, goarchives.sha256_of(p), p.stat().st_size),
-                    file_entry(f"go{v}.windows-amd64.zip", _FAKE_SHA, 1, goos="windows"),
-                ],
-            )
-        )
-    entries.insert(
-        2, index_entry("1.22.9", [file_entry("go1.22.9.linux-amd64.tar.gz", _FAKE_SHA, 1)])
-    )
-    return entries
 
 
 @pytest.fixture(scope="session")
@@ -205,62 +120,34 @@ def mirror(
     mirror_server.clear_faults()
     m.write_index(default_index(mirror_tree))
 
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.strip()]
+__all__ = ["REPO", "Mirror", "Result", "file_entry", "go_run", "index_entry", "run_gover"]
 
 
-def run_gover(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 240
-) -> Result:
-    """Run the real entry point in a subprocess, with the test's environment."""
-    full_env = dict(os.environ)
-    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
-    if env:
-        full_env.update(env)
-    proc = subprocess.run(
-        [sys.executable, "-m", "gover", *args],
+@pytest.fixture(scope="module")
+def real_home(
+    tmp_path_factory: pytest.TempPathFactory,
+    mirror_tree: Path,
+    mirror_server: TestServer,
+    signing_key: TestKey,
+) -> Path:
+    """One store with both real toolchains, shared by this module's tests (read-only)."""
+    home = tmp_path_factory.mktemp("real store") / "gover home"
+    (mirror_tree / "index.json").write_text(json.dumps(default_index(mirror_tree)))
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO),
+        GOVER_HOME=str(home),
+        GOVER_INDEX_URL=mirror_server.url + "index.json",
+        GOVER_DOWNLOAD_BASE=mirror_server.url,
+        GOVER_TRUSTED_KEYS=str(signing_key.public_key_path),
+        GOVER_GPG="require",
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "gover", "install", "1.21.13", "1.22.10"],
+        env=env,
         capture_output=True,
         text=True,
-        env=full_env,
-        cwd=cwd,
-        timeout=timeout,
         check=False,
     )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
-
-
-def go_run(
-    goroot: Path, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run an installed toolchain's go offline, with a private GOCACHE."""
-    full_env = dict(os.environ)
-    full_env.update(
-        {
-            "GOROOT": str(goroot),
-            "GOTOOLCHAIN": "local",
-            "GOPROXY": "off",
-            "GOFLAGS": "-mod=mod",
-            "GOCACHE": str(Path(full_env["HOME"]) / "gocache"),
-            "GOPATH": str(Path(full_env["HOME"]) / "gopath"),
-            "CGO_ENABLED": "0",
-        }
-    )
-    if env:
-        full_env.update(env)
-    return subprocess.run(
-        [str(goroot / "bin" / "go"), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=full_env,
-        timeout=300,
-        check=False,
-    )
+    assert r.returncode == 0, r.stderr
+    return home

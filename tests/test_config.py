@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from gover import config, paths
-from tests.conftest import run_gover
+from tests.support.cli import run_gover
 
 
 def test_set_get_list_and_env_override(monkeypatch: pytest.MonkeyPatch) -> None:

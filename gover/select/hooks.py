@@ -1,0 +1,107 @@
+"""`gover hook SHELL`: code for a shell's rc file that re-selects Go before every prompt.
+
+The hook resolves inside the shell, starting no process, by the rules of resolve.py: bash
+and zsh run shims/resolve.sh itself (the code the shims run); fish and PowerShell cannot, so
+shims/hook.fish and shims/hook.ps1 carry ports of it that the parity tests hold to it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable
+
+from gover import paths
+from gover.constants import RECEIPT_NAME, SHIMS_MARKER, VERSION_FILE_LIMIT
+from gover.errors import UsageError
+from gover.select.shims import fill, resolver_source, sh_quote, template
+
+SHELLS = ("bash", "zsh", "fish", "pwsh")
+
+_POSIX = re.compile(r"^# >>> posix.*?^# <<< posix\n", re.M | re.S)
+
+
+def _sh_values() -> dict[str, str]:
+    return {
+        "@DATA@": sh_quote(str(paths.data_dir())),
+        "@BOM@": "\ufeff",
+        "@CR@": "\r",
+        "@RESOLVE@": resolver_source().rstrip("\n"),
+    }
+
+
+def _bash() -> str:
+    return fill(template("hook.bash"), _sh_values())
+
+
+def _posix_part() -> str:
+    """The shell-neutral half of hook.bash (undo, choose, apply, warn once), shared with zsh."""
+    found = _POSIX.search(template("hook.bash"))
+    if found is None:
+        raise RuntimeError("shims/hook.bash lost its '# >>> posix' section")
+    return found.group(0).rstrip("\n")
+
+
+def _zsh() -> str:
+    values = _sh_values()
+    values["@POSIX@"] = _posix_part()
+    body = fill(template("hook.zsh"), values)
+    # Parsed under sh emulation: comments count even when interactive_comments is off, and
+    # neither the user's aliases nor options such as ksh_arrays change what it means.
+    # no_posix_strings: so that $'\0' in it is a NUL, not the end of the string.
+    wrapper = '() { emulate -L sh; setopt no_aliases no_posix_strings; eval "$1"; }'
+    return f"{wrapper} {sh_quote(body)}\n"
+
+
+def fish_quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def pwsh_quote(value: str) -> str:
+    # PowerShell also closes a single-quoted string at the typographic quotes.
+    return "'" + re.sub("(['\u2018\u2019\u201a\u201b])", r"\1\1", value) + "'"
+
+
+def _store_values(quote: Callable[[str], str]) -> dict[str, str]:
+    """What the fish and PowerShell ports need from paths.py and constants.py."""
+    return {
+        "@DATA@": quote(str(paths.data_dir())),
+        "@VERSIONS@": quote(str(paths.versions_dir())),
+        "@ALIASES@": quote(str(paths.aliases_dir())),
+        "@GLOBAL@": quote(str(paths.global_version_file())),
+        "@SHIMGO@": quote(str(paths.shims_dir() / "go")),
+        "@RECEIPT@": quote(RECEIPT_NAME),
+        "@MARKER@": quote(SHIMS_MARKER),
+        "@LIMIT@": str(VERSION_FILE_LIMIT),
+    }
+
+
+def _od() -> str:
+    """od(1) for the fish hook (its bounded reader of version files), by absolute path."""
+    for directory in ("/usr/bin", "/bin"):
+        candidate = os.path.join(directory, "od")
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return shutil.which("od") or "od"
+
+
+def _fish() -> str:
+    values = _store_values(fish_quote)
+    values["@OD@"] = fish_quote(_od())
+    return fill(template("hook.fish"), values)
+
+
+def _pwsh() -> str:
+    return fill(template("hook.ps1"), _store_values(pwsh_quote))
+
+
+_RENDER: dict[str, Callable[[], str]] = {"bash": _bash, "zsh": _zsh, "fish": _fish, "pwsh": _pwsh}
+
+
+def render_hook(shell: str) -> str:
+    """The hook for `shell`, to be eval'ed (bash, zsh), sourced (fish) or dot-sourced (pwsh)."""
+    render = _RENDER.get(shell)
+    if render is None:
+        raise UsageError(f"unknown shell {shell!r}", f"use: gover hook {'|'.join(SHELLS)}")
+    return render().rstrip("\n")

@@ -1,0 +1,624 @@
+"""`gover init`: which startup file each shell reads, the block gover needs there, and an
+idempotent editor for it.
+
+Planning reads files but never writes; `apply` writes. The block sits between two marker lines
+and is replaced in place on the next run, so running `--write` twice changes nothing and an
+old block is updated rather than duplicated. A file is backed up before gover changes it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from gover import output, paths
+from gover.constants import SETUP_BACKUP_SUFFIX, SETUP_BLOCK_BEGIN, SETUP_BLOCK_END
+from gover.errors import SetupError, UsageError
+from gover.fsutil import UnsafePathError, open_regular, read_capped, write_atomic
+from gover.select.hooks import pwsh_quote
+
+SHELLS = ("bash", "zsh", "fish", "pwsh")
+_ALIASES = {"powershell": "pwsh"}
+
+HOOK_LINES = {
+    "bash": 'eval "$(gover hook bash)"',
+    "zsh": 'eval "$(gover hook zsh)"',
+    "fish": "gover hook fish | source",
+    "pwsh": "Invoke-Expression (& gover hook pwsh | Out-String)",
+}
+
+_MANAGED = "# Managed by `gover init --write`, which rewrites this block in place."
+_HOOK_RE = re.compile(r"\bgover\s+hook\b")
+
+State = Literal["missing", "outdated", "current"]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One marked block in one file, and why that file."""
+
+    path: Path
+    block: str  # the lines between the markers, each ending in "\n"
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"{SETUP_BLOCK_BEGIN}\n{self.block}{SETUP_BLOCK_END}\n"
+
+
+@dataclass(frozen=True)
+class Report:
+    shell: str
+    os_name: str
+    home: Path
+    shims: Path
+    edits: list[Edit]
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+
+# ---- detection ------------------------------------------------------------------------------
+
+
+def normalize_shell(name: str) -> str | None:
+    base = Path(name.strip()).name.lstrip("-").lower().removesuffix(".exe")
+    base = _ALIASES.get(base, base)
+    return base if base in SHELLS else None
+
+
+def parent_process_name() -> str | None:
+    """The shell that started gover, where that costs one read (Linux /proc); else None."""
+    try:
+        return Path(f"/proc/{os.getppid()}/comm").read_text("utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def detect_shell(env: Mapping[str, str], parent: str | None) -> str | None:
+    """The running shell (parent process) first, then the login shell ($SHELL)."""
+    for candidate in (parent, env.get("SHELL")):
+        if candidate and (name := normalize_shell(candidate)) is not None:
+            return name
+    return None
+
+
+# ---- quoting --------------------------------------------------------------------------------
+
+
+def _under_home(path: Path, home: Path) -> str | None:
+    try:
+        rel = path.relative_to(home)
+    except ValueError:
+        return None
+    return rel.as_posix() if rel.parts else None
+
+
+def _sh_word(path: Path, home: Path) -> str:
+    """A sh/bash/zsh word for `path`, as "$HOME/…" when it is under HOME (dotfiles travel)."""
+    rel = _under_home(path, home)
+    if rel is not None:
+        return '"$HOME/' + re.sub(r'(["\\$`])', r"\\\1", rel) + '"'
+    return "'" + str(path).replace("'", "'\\''") + "'"
+
+
+def _fish_word(path: Path, home: Path) -> str:
+    rel = _under_home(path, home)
+    if rel is not None:
+        return '"$HOME/' + re.sub(r'(["\\$])', r"\\\1", rel) + '"'
+    return "'" + str(path).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+# Inside PowerShell's double quotes: the typographic double quotes close the string too.
+_PWSH_DQ_SPECIAL = re.compile('(["`$\u201c\u201d\u201e])')
+
+
+def _pwsh_word(path: Path, home: Path) -> str:
+    """A PowerShell word for `path`: "$HOME\\…" under HOME, else single-quoted by
+    hooks.pwsh_quote (which doubles ' and the typographic single quotes U+2018 to U+201B)."""
+    rel = _under_home(path, home)
+    if rel is not None:
+        sep = "\\" if "\\" in str(home) else "/"
+        return '"$HOME' + sep + _PWSH_DQ_SPECIAL.sub(r"`\1", rel.replace("/", sep)) + '"'
+    return pwsh_quote(str(path))
+
+
+def _display(path: Path, home: Path) -> str:
+    rel = _under_home(path, home)
+    return f"~/{rel}" if rel is not None else str(path)
+
+
+# ---- the blocks -----------------------------------------------------------------------------
+
+
+def shims_path_line(shell: str, shims: Path, home: Path) -> str:
+    """The one line that puts the shims first on PATH (all a prompt-less context needs)."""
+    if shell == "fish":
+        return f"set -gx PATH {_fish_word(shims, home)} $PATH"
+    if shell == "pwsh":
+        return f"$Env:PATH = {_pwsh_word(shims, home)} + [IO.Path]::PathSeparator + $Env:PATH"
+    word = _sh_word(shims, home)
+    return f'export PATH={word}:"$PATH"'
+
+
+def rc_block(shell: str, shims: Path, home: Path) -> str:
+    """Shims on PATH (so child processes without a prompt still get them), then the hook."""
+    hook = HOOK_LINES[shell]
+    if shell == "fish":
+        w = _fish_word(shims, home)
+        return (
+            f"{_MANAGED}\n"
+            f"if not contains -- {w} $PATH\n"
+            f"    set -gx PATH {w} $PATH\n"
+            "end\n"
+            "if status is-interactive; and command -q gover\n"
+            f"    {hook}\n"
+            "end\n"
+        )
+    if shell == "pwsh":
+        w = _pwsh_word(shims, home)
+        return (
+            f"{_MANAGED}\n"
+            f"if (-not (($Env:PATH -split [IO.Path]::PathSeparator) -contains {w})) {{\n"
+            f"    $Env:PATH = {w} + [IO.Path]::PathSeparator + $Env:PATH\n"
+            "}\n"
+            "if (Get-Command gover -CommandType Application -ErrorAction SilentlyContinue) {\n"
+            f"    {hook}\n"
+            "}\n"
+        )
+    w = _sh_word(shims, home)
+    return (
+        f"{_MANAGED}\n"
+        'case ":$PATH:" in\n'
+        f"  *:{w}:*) ;;\n"
+        f'  *) export PATH={w}:"$PATH" ;;\n'
+        "esac\n"
+        "if command -v gover >/dev/null 2>&1; then\n"
+        f"  {hook}\n"
+        "fi\n"
+    )
+
+
+PROFILE_BLOCK = (
+    f"{_MANAGED}\n"
+    "# Login shells (macOS terminals, ssh, the console) read this file, not ~/.bashrc.\n"
+    'if [ -n "${BASH_VERSION-}" ] && [ -f "$HOME/.bashrc" ]; then\n'
+    '  . "$HOME/.bashrc"\n'
+    "fi\n"
+)
+
+
+# ---- reading startup files ------------------------------------------------------------------
+
+
+RC_MAX_BYTES = 16 << 20  # a startup file larger than this is not one gover edits
+
+
+def _read(path: Path) -> str | None:
+    """A startup file's text, None when it does not exist. Opened without blocking and refused
+    (one line naming it) unless a regular file: a FIFO as ~/.bashrc never hangs gover."""
+    try:
+        data = read_capped(path, RC_MAX_BYTES)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SetupError(
+            f"{path}: {reason if isinstance(exc, UnsafePathError) else 'cannot read it: ' + reason}",
+            "gover init edits only regular files you can read; add the block by hand",
+        ) from None
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _read_quietly(path: Path) -> str | None:
+    """Like _read, for files gover only looks at (for warnings): unreadable means nothing."""
+    try:
+        return _read(path)
+    except SetupError:
+        return None
+
+
+def _outside_block(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of every non-comment line outside gover's block."""
+    out: list[tuple[int, str]] = []
+    inside = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped == SETUP_BLOCK_BEGIN:
+            inside = True
+        elif stripped == SETUP_BLOCK_END:
+            inside = False
+        elif not inside and stripped and not stripped.startswith("#"):
+            out.append((number, line))
+    return out
+
+
+def _sources_bashrc(text: str, home: Path) -> bool:
+    homes = ["~", r"\$HOME", r"\$\{HOME\}", re.escape(str(home))]
+    pattern = re.compile(
+        r"(?:^|[\s;&|({])(?:\.|source)\s+[\"']?(?:" + "|".join(homes) + r")[\"']?/\.bashrc\b"
+    )
+    return any(pattern.search(line) for _n, line in _outside_block(text))
+
+
+def _hook_lines(path: Path) -> list[int]:
+    text = _read_quietly(path)
+    if text is None:
+        return []
+    return [n for n, line in _outside_block(text) if _HOOK_RE.search(line)]
+
+
+# ---- planning -------------------------------------------------------------------------------
+
+
+def _config_home(home: Path, env: Mapping[str, str]) -> Path:
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    return Path(xdg) if xdg and os.path.isabs(xdg) else home / ".config"
+
+
+def _zdotdir(home: Path, env: Mapping[str, str]) -> Path:
+    z = env.get("ZDOTDIR", "")
+    return Path(z) if z and os.path.isabs(z) else home
+
+
+def pwsh_profile(home: Path, os_name: str, env: Mapping[str, str]) -> Path:
+    """$PROFILE (current user, current host) as pwsh 7 computes it."""
+    if os_name == "win32":
+        return home / "Documents" / "PowerShell" / "Microsoft.PowerShell_profile.ps1"
+    return _config_home(home, env) / "powershell" / "Microsoft.PowerShell_profile.ps1"
+
+
+def bash_login_file(home: Path) -> Path | None:
+    """The file a bash login shell reads: the first of these that exists."""
+    for name in (".bash_profile", ".bash_login", ".profile"):
+        if (home / name).is_file():
+            return home / name
+    return None
+
+
+def plan(
+    shell: str,
+    home: Path,
+    os_name: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    shims: Path | None = None,
+) -> list[Edit]:
+    """The blocks `shell` needs on this OS and the files they go in."""
+    env = {} if env is None else env
+    shims = paths.shims_dir() if shims is None else shims
+    block = rc_block(shell, shims, home)
+    if shell == "zsh":
+        rc = _zdotdir(home, env) / ".zshrc"
+        return [
+            Edit(rc, block, "every interactive zsh reads it (not ~/.zshenv: scripts read that)")
+        ]
+    if shell == "fish":
+        conf = _config_home(home, env) / "fish" / "conf.d" / "gover.fish"
+        return [Edit(conf, block, "fish sources every file in conf.d at startup")]
+    if shell == "pwsh":
+        prof = pwsh_profile(home, os_name, env)
+        return [Edit(prof, block, "$PROFILE: PowerShell runs it at startup")]
+    edits = [Edit(home / ".bashrc", block, "every interactive non-login bash reads it")]
+    login = bash_login_file(home)
+    if login is None and os_name == "darwin":
+        login = home / ".bash_profile"
+    if login is not None:
+        text = _read_quietly(login) or ""
+        if not _sources_bashrc(text, home):
+            edits.append(
+                Edit(
+                    login,
+                    PROFILE_BLOCK,
+                    "login shells read it instead of ~/.bashrc; it must source ~/.bashrc",
+                )
+            )
+    return edits
+
+
+def check(
+    shell: str, home: Path, os_name: str, env: Mapping[str, str], edits: list[Edit]
+) -> tuple[list[str], list[str]]:
+    """(warnings, notes): hook lines where they do not work or would run twice, and gaps."""
+    warnings: list[str] = []
+    notes: list[str] = []
+    zdot = _zdotdir(home, env)
+    if shell == "bash":
+        for name in (".bash_profile", ".bash_login", ".profile"):
+            for n in _hook_lines(home / name):
+                warnings.append(
+                    f"{_display(home / name, home)}:{n} runs `gover hook`, but only login shells "
+                    "read that file; interactive non-login shells (most terminal windows on Linux, "
+                    "`bash` started from a shell) never do. Move it to ~/.bashrc (what --write does)"
+                )
+        if bash_login_file(home) is None and os_name != "darwin":
+            notes.append(
+                "No ~/.bash_profile or ~/.profile: bash login shells (ssh, the console) will "
+                "not read ~/.bashrc. If you log in that way, create ~/.profile with: "
+                '. "$HOME/.bashrc"'
+            )
+    if shell == "zsh":
+        for name, why in (
+            (
+                ".zshenv",
+                "every zsh reads it, scripts included, and on macOS it runs before "
+                "/etc/zprofile's path_helper reorders PATH",
+            ),
+            (".zprofile", "only login shells read it"),
+            (".zlogin", "only login shells read it"),
+        ):
+            for n in _hook_lines(zdot / name):
+                warnings.append(
+                    f"{_display(zdot / name, home)}:{n} runs `gover hook`, but {why}. "
+                    "Move it to .zshrc (what --write does)"
+                )
+    if shell == "fish":
+        config = _config_home(home, env) / "fish" / "config.fish"
+        for n in _hook_lines(config):
+            warnings.append(
+                f"{_display(config, home)}:{n} runs `gover hook` too; remove it there, "
+                "conf.d/gover.fish runs it (twice is once too many)"
+            )
+    for edit in edits[:1]:
+        for n in _hook_lines(edit.path):
+            warnings.append(
+                f"{_display(edit.path, home)}:{n} runs `gover hook` outside gover's block; "
+                "remove that line (it would run twice)"
+            )
+    if shutil.which("gover", path=env.get("PATH")) is None:
+        notes.append(
+            "`gover` is not on PATH here: the block runs the hook only when it is, so put "
+            "gover's directory on PATH earlier in that file (the shims work either way)"
+        )
+    return warnings, notes
+
+
+# ---- editing --------------------------------------------------------------------------------
+
+
+def splice(text: str, edit: Edit, where: Path) -> str:
+    """`text` with gover's block replaced in place (extra copies removed) or appended."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    block = edit.text.replace("\n", newline)
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    placed = False
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() != SETUP_BLOCK_BEGIN:
+            out.append(lines[i])
+            i += 1
+            continue
+        end = next(
+            (j for j in range(i + 1, len(lines)) if lines[j].strip() == SETUP_BLOCK_END), None
+        )
+        if end is None:
+            raise SetupError(
+                f"{where}:{i + 1}: '{SETUP_BLOCK_BEGIN}' has no '{SETUP_BLOCK_END}' after it",
+                "fix the file by hand, then run gover init --write again",
+            )
+        if not placed:
+            out.append(block)
+            placed = True
+        i = end + 1
+    if placed:
+        return "".join(out)
+    if text and not text.endswith("\n"):
+        text += newline
+    if text.strip():
+        text += newline
+    return text + block
+
+
+def state(edit: Edit) -> State:
+    text = _read(edit.path)
+    if text is None or SETUP_BLOCK_BEGIN not in text:
+        return "missing"
+    try:
+        return "current" if splice(text, edit, edit.path) == text else "outdated"
+    except SetupError:
+        return "outdated"
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + SETUP_BACKUP_SUFFIX)
+
+
+def _check_writable(path: Path, target: Path) -> None:
+    """Refuse a file its owner made read-only (no write bit at all), or that we cannot write:
+    that is a choice, and gover does not chmod around it (root would pass os.access)."""
+    st = os.stat(target)
+    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise SetupError(
+            f"{path}: is read-only; gover init leaves it alone",
+            f"make it writable (chmod u+w {target}) and run gover init --write again, "
+            "or add the block by hand",
+        )
+
+
+def _write_in_place(target: Path, data: bytes) -> None:
+    """Rewrite an existing file through its own inode: hard links, owner, ACLs and mode stay
+    (a rename over it would split its hard links). The caller has saved a backup first."""
+    fd = open_regular(target, os.O_WRONLY)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def apply(edits: list[Edit]) -> list[Path]:
+    """Write each block; return the files that changed. Every file is checked before any is
+    written (a read-only or non-regular file stops the run with nothing changed). An existing
+    file is backed up (FILE.gover-backup, its content just before this change), then edited
+    in place; a symlinked file (dotfile managers) is edited where it points, so the link
+    survives; a new file is written atomically."""
+    planned: list[tuple[Edit, Path, str | None, str]] = []
+    for edit in edits:
+        target = Path(os.path.realpath(edit.path)) if edit.path.is_symlink() else edit.path
+        old = _read(target)
+        new = splice(old or "", edit, edit.path)
+        if old is not None and new == old:
+            continue
+        if old is not None:
+            _check_writable(edit.path, target)
+        planned.append((edit, target, old, new))
+    changed: list[Path] = []
+    for edit, target, old, new in planned:
+        data = new.encode("utf-8", "surrogateescape")
+        if old is None:
+            write_atomic(target, data, mode=0o644)
+        else:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+            backup = old.encode("utf-8", "surrogateescape")
+            write_atomic(backup_path(edit.path), backup, mode=mode)
+            _write_in_place(target, data)
+        changed.append(edit.path)
+    return changed
+
+
+# ---- the command ----------------------------------------------------------------------------
+
+
+def home_dir(env: Mapping[str, str]) -> Path:
+    """$HOME, which every startup file hangs off: refused when unset, empty or relative
+    (with HOME="" a naive join wrote /.bashrc)."""
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        return Path.home()
+    home = env.get("HOME")
+    if not home:
+        raise SetupError(
+            f"HOME is {'empty' if home == '' else 'not set'}: cannot tell where your shell's "
+            "startup files are",
+            "set HOME to your home directory, e.g. export HOME=/home/you",
+        )
+    if not os.path.isabs(home):
+        raise SetupError(
+            f"HOME is a relative path ({home!r}): cannot tell where your shell's startup files are",
+            "set HOME to the absolute path of your home directory",
+        )
+    return Path(home)
+
+
+def run(shell: str | None, *, write: bool) -> Report:
+    """`gover init [SHELL] [--write]` for this user and OS."""
+    env = dict(os.environ)
+    home = home_dir(env)
+    if shell is None:
+        name = detect_shell(env, parent_process_name())
+        if name is None:
+            raise UsageError(
+                "cannot tell which shell this is", "name it: gover init bash|zsh|fish|pwsh"
+            )
+    else:
+        found = normalize_shell(shell)
+        if found is None:
+            raise UsageError(
+                f"gover init supports bash, zsh, fish and pwsh, not {shell!r}",
+                f"for sh, add to ~/.profile: {shims_path_line('sh', paths.shims_dir(), home)}",
+            )
+        name = found
+    edits = plan(name, home, sys.platform, env=env)
+    warnings, notes = check(name, home, sys.platform, env, edits)
+    written = apply(edits) if write else []
+    return Report(name, sys.platform, home, paths.shims_dir(), edits, warnings, notes, written)
+
+
+# ---- rendering (text only; gover.output prints it) ------------------------------------------
+
+_OS_NAMES = {"darwin": "macOS", "win32": "Windows"}
+
+
+def shims_only(report: Report) -> list[str]:
+    """Where the one PATH line goes when there is no prompt, so no rc file and no hook."""
+    shims, home = report.shims, report.home
+    if report.os_name == "win32":
+        return [
+            "  Windows (IDEs, Task Scheduler, services running as you) read the user PATH:",
+            "    [Environment]::SetEnvironmentVariable('Path', "
+            + _pwsh_word(shims, home)
+            + " + ';' + [Environment]::GetEnvironmentVariable('Path', 'User'), 'User')",
+            "  GitHub Actions: " + _pwsh_word(shims, home) + " >> $env:GITHUB_PATH",
+        ]
+    line = shims_path_line("sh", shims, home)
+    fixed = str(shims)
+    lines = [f"  {line}", ""]
+    if report.os_name == "darwin":
+        lines.append(
+            "  IDEs: VS Code and GoLand load your login shell's environment, so the setup above "
+            f"covers them; otherwise set the IDE's go to {fixed}/go"
+        )
+        lines.append(
+            "  launchd agents: add PATH (starting with the shims dir) to EnvironmentVariables "
+            "in the agent's plist"
+        )
+    else:
+        lines.append(
+            "  IDEs and desktop apps: put the line in ~/.profile (read at graphical login; log "
+            f"out and in), or set the IDE's go to {fixed}/go"
+        )
+        lines.append(
+            "  systemd user services: ~/.config/environment.d/gover.conf with "
+            f"PATH={fixed}:${{PATH}} (next login), or Environment=PATH=... in the unit"
+        )
+    lines += [
+        "  cron: at the top of `crontab -e` (cron reads no shell file and does not expand "
+        f"$PATH): PATH={fixed}:/usr/local/bin:/usr/bin:/bin",
+        "  Docker: each RUN is a fresh `sh -c` that reads no rc file; in the Dockerfile:",
+        "    ENV GOVER_HOME=/opt/gover",
+        '    ENV PATH="/opt/gover/shims:$PATH"',
+        f'  CI: GitHub Actions: echo "{fixed}" >> "$GITHUB_PATH"; elsewhere the line above '
+        "in the job's script",
+    ]
+    return lines
+
+
+def render(report: Report) -> list[str]:
+    home = report.home
+    osname = _OS_NAMES.get(
+        report.os_name, "Linux" if report.os_name.startswith("linux") else report.os_name
+    )
+    out = [f"gover init {report.shell} ({osname})", ""]
+    for edit in report.edits:
+        # File names are prose (escaped for the terminal); the blocks are code (exact).
+        where = output.safe(_display(edit.path, home))
+        if edit.path in report.written:
+            backup = backup_path(edit.path)
+            saved = f" (backup: {output.safe(_display(backup, home))})" if backup.exists() else ""
+            out.append(f"updated {where}{saved}: {edit.reason}")
+            continue
+        now = state(edit)
+        if now == "current":
+            out.append(f"{where}: set up ({edit.reason})")
+            continue
+        verb = "replace gover's block in" if now == "outdated" else "add to"
+        out.append(f"{verb} {where} ({edit.reason}):")
+        out.append("")
+        out.extend("    " + line for line in edit.text.splitlines())
+        out.append("")
+    pending = [e for e in report.edits if e.path not in report.written and state(e) != "current"]
+    if pending:
+        out.append(f"or let gover do it: gover init {report.shell} --write")
+    elif report.written:
+        out.append("open a new shell to use it")
+    for note in report.notes:
+        out.append("")
+        out.append(f"note: {note}")
+    out.append("")
+    out.append(
+        "Without a prompt (IDEs, cron, systemd user services, Docker RUN, CI) no rc file is "
+        "read and no hook runs. The shims alone are enough there: `go` still follows "
+        ".go-version and go.mod. Put them first on PATH:"
+    )
+    out.extend(shims_only(report))
+    return out

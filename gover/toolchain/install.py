@@ -1,0 +1,345 @@
+"""Install and uninstall: index → download → verify (SHA-256, GPG) → extract → atomic commit.
+
+Not a byte is extracted before the archive's SHA-256 (from the official index, whatever
+mirror served the bytes) and, where the policy asks, its GPG signature are checked.
+
+One file, one descriptor, proven once: the archive is downloaded into (or found in) gover's
+own cache directory and kept open; the SHA-256 is of the bytes written through that
+descriptor, gpg reads that descriptor on its stdin (hashing again on the way), and the
+extractor reads it too (hashing once more). Nothing reopens the archive by name, so a file
+or symlink swapped into the cache meanwhile is never what gets verified or installed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from gover import output, paths
+from gover.config import Config
+from gover.constants import DEFAULT_DOWNLOAD_BASE, MAX_SIGNATURE_BYTES
+from gover.errors import (
+    GoverError,
+    NotInstalledError,
+    UsageError,
+    VerificationError,
+    VersionError,
+)
+from gover.fsutil import UnsafePathError, file_kind, is_owned_regular, open_regular, read_capped
+from gover.platform import host
+from gover.toolchain import cache, store
+from gover.toolchain.archive import extract as archive
+from gover.versions import GoVersion, VersionRequest
+
+Status = Literal["installed", "reinstalled", "already-installed"]
+
+_ARCHIVE_NAME = re.compile(
+    r"^go(?P<version>[0-9][0-9a-z.]*?)\.(?P<os>[a-z0-9]+)-(?P<arch>[a-z0-9]+)\.(?:tar\.gz|zip)$"
+)
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    version: GoVersion
+    root: Path
+    status: Status
+    sha256: str = ""
+    signer: str = ""
+    url: str = ""
+    seconds: float = 0.0
+
+
+def _archive_url(cfg: Config, filename: str) -> str:
+    base = cfg.download_base or DEFAULT_DOWNLOAD_BASE
+    return base.rstrip("/") + "/" + filename
+
+
+def _check_sidecar(cfg: Config, url: str, expected: str) -> None:
+    """Cross-check the `.sha256` sidecar when the server has one; a missing one is fine."""
+    from gover.toolchain import download
+    from gover.toolchain.trust import openpgp as verify
+
+    sidecar_url = url + ".sha256"
+    try:
+        result = download.fetch_bytes(sidecar_url, cfg, max_bytes=4096)
+    except download.NotFoundError:
+        return
+    published = verify.parse_sidecar(result.content, sidecar_url)
+    if published != expected:
+        raise VerificationError(
+            f"{sidecar_url}: published SHA-256 {published} disagrees with the release index ({expected})",
+            "the mirror may be tampered with or stale; nothing was installed",
+        )
+
+
+def _check_signature(
+    cfg: Config,
+    fh: BinaryIO,
+    name: str,
+    sha256: str,
+    sig_url: str,
+    local_sig: Path | None,
+) -> str:
+    """Return the signer's primary fingerprint, or "unsigned" when the policy allows it."""
+    from gover.toolchain import download
+    from gover.toolchain.trust import openpgp as verify
+
+    policy = verify.signature_policy(cfg, name)
+    if policy == "skip":
+        return "unsigned"
+    if local_sig is not None:
+        try:
+            signature = read_capped(local_sig, MAX_SIGNATURE_BYTES)
+        except FileNotFoundError:
+            if policy == "require":
+                raise VerificationError(
+                    f"{local_sig}: signature file missing and gpg = require",
+                    "put the .asc next to the archive or set gpg = auto",
+                ) from None
+            output.warn(f"{local_sig} not found; the archive's signature was not checked")
+            return "unsigned"
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if isinstance(exc, UnsafePathError):
+                reason = f"it {reason}"
+            raise VerificationError(
+                f"{local_sig}: cannot read the signature: {reason}",
+                "a .asc signature is a small text file; replace it with the published one",
+            ) from None
+    else:
+        try:
+            signature = download.fetch_bytes(sig_url, cfg, max_bytes=MAX_SIGNATURE_BYTES).content
+        except download.NotFoundError as exc:
+            if policy == "require":
+                raise VerificationError(
+                    f"{sig_url}: signature not found (404) and gpg = require",
+                    "use a mirror that serves .asc files or set gpg = auto",
+                ) from exc
+            output.warn(f"{sig_url}: no signature published; checked the SHA-256 only")
+            return "unsigned"
+    return verify.verify_with_refresh(
+        cfg,
+        fh,
+        signature,
+        sig_url,
+        # One quick try: an offline machine should not wait out the full retry schedule.
+        lambda u: download.fetch_bytes(u, cfg, retries=1).content,
+        name=name,
+        sha256=sha256,
+    )
+
+
+def _extract_and_commit(
+    fh: BinaryIO, name: str, sha256: str, version: GoVersion, receipt: store.Receipt
+) -> Path:
+    staging = store.new_staging(version.name)
+    try:
+        stats = archive.extract(fh, staging, name=name)
+        if stats.sha256 and stats.sha256 != sha256:
+            raise VerificationError(
+                f"{name}: the bytes extracted have SHA-256 {stats.sha256}, not {sha256}; "
+                "the file changed after it was verified (nothing was installed)",
+                "retry; if it happens again, check who else writes to gover's cache",
+            )
+        held = store.tree_version(staging)
+        got = GoVersion.try_parse(held) if held else None
+        if got is not None and got != version:
+            raise VerificationError(
+                f"{name}: archive holds go{got}, not go{version}",
+                "the file is mislabelled; nothing was installed",
+            )
+        return store.commit(staging, version.name, receipt)
+    finally:
+        store.discard(staging)
+
+
+def _cached_archive(path: Path, sha256: str) -> BinaryIO | None:
+    """The cached archive, open, if it is a regular file of ours whose bytes (hashed through
+    the opened descriptor) are the expected ones; else None (it is downloaded again)."""
+    from gover.toolchain.trust import openpgp as verify
+
+    try:
+        fd = open_regular(path, follow_symlinks=False)
+    except OSError:
+        return None  # missing, a symlink, a FIFO...: the download replaces it
+    fh = os.fdopen(fd, "rb")
+    try:
+        if is_owned_regular(os.fstat(fd)) and verify.sha256_fileobj(fh) == sha256:
+            fh.seek(0)
+            return fh
+    except OSError:
+        pass
+    fh.close()
+    return None
+
+
+def _obtain(cfg: Config, url: str, filename: str, sha256: str, size: int) -> BinaryIO:
+    """The archive, open: from the cache if its bytes are right, else downloaded."""
+    from gover.toolchain import download
+
+    cache.downloads_dir()  # gover's own directory, or refused
+    cached = paths.download_file(filename)
+    fh = _cached_archive(cached, sha256)
+    if fh is not None:
+        return fh
+    return download.fetch(url, cached, cfg, expected_size=size, sha256=sha256).file
+
+
+def _warn_kept(kept: tuple[store.Kept, ...], target: str | None = None) -> None:
+    """Say what cleanup left alone because gover did not make it (the target version's own
+    directory is named by the refusal that follows instead)."""
+    skip = paths.version_dir(target) if target is not None else None
+    for item in kept:
+        if item.path != skip:
+            output.warn(str(item), once_key=f"kept:{item.path}")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def install(
+    text: str,
+    cfg: Config,
+    *,
+    force: bool = False,
+    unstable: bool = False,
+    refresh: bool = False,
+) -> InstallResult:
+    """Install the release a version request names (exact, prefix or latest)."""
+    from gover.toolchain import index
+
+    started = time.monotonic()
+    request = VersionRequest.parse(text)
+    kept = store.cleanup().kept
+    if request.kind == "exact" and not force and request.version is not None:
+        have = store.get(request.version)
+        if have is not None:  # no network needed
+            _warn_kept(kept)
+            return InstallResult(have.version, have.root, "already-installed")
+
+    releases = index.load(cfg, refresh=refresh)
+    release = index.find_release(releases, request, unstable=unstable)
+    artifact = index.select_archive(release, host())
+    version = release.version
+    url = _archive_url(cfg, artifact.filename)
+    _warn_kept(kept, version.name)
+
+    with store.lock(version.name):
+        have = store.get(version)
+        if have is not None and not force:
+            return InstallResult(have.version, have.root, "already-installed")
+        store.ensure_replaceable(version.name)  # before the download, not after it
+        with _obtain(cfg, url, artifact.filename, artifact.sha256, artifact.size) as fh:
+            _check_sidecar(cfg, url, artifact.sha256)
+            signer = _check_signature(
+                cfg, fh, artifact.filename, artifact.sha256, url + ".asc", None
+            )
+            receipt = store.Receipt(
+                version=version.name,
+                url=url,
+                filename=artifact.filename,
+                sha256=artifact.sha256,
+                signer=signer,
+                installed_at=_now(),
+            )
+            root = _extract_and_commit(fh, artifact.filename, artifact.sha256, version, receipt)
+    status: Status = "reinstalled" if have is not None else "installed"
+    return InstallResult(
+        version, root, status, artifact.sha256, signer, url, time.monotonic() - started
+    )
+
+
+def install_file(
+    archive_path: Path, cfg: Config, *, sha256: str | None = None, force: bool = False
+) -> InstallResult:
+    """Air-gapped install of a local go.dev archive; the hash comes from --sha256 or the index."""
+    from gover.toolchain import download, index
+    from gover.toolchain.trust import openpgp as verify
+
+    started = time.monotonic()
+    source = archive_path.expanduser().absolute()
+    m = _ARCHIVE_NAME.match(source.name)
+    if m is None:
+        raise UsageError(
+            f"{source}: not a go.dev archive name",
+            "expected e.g. go1.22.10.linux-amd64.tar.gz (keep the published file name)",
+        )
+    try:
+        st = source.stat()
+    except OSError:
+        raise UsageError(
+            f"{source}: no such file", "give the path of a downloaded Go archive"
+        ) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(
+            f"{source}: is {file_kind(st.st_mode)}, not a regular file",
+            "give the path of a downloaded Go archive",
+        )
+    version = GoVersion.parse(m["version"])
+    if not version.is_release and not version.is_prerelease:
+        raise VersionError(f"{source.name}: {version} is not a release version")
+    expected = (sha256 or "").strip().lower()
+    if expected:
+        if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
+            raise UsageError(f"--sha256 {sha256!r} is not 64 hex digits", "copy it from go.dev/dl")
+    else:
+        try:
+            releases = index.load(cfg)
+        except GoverError as exc:
+            raise VerificationError(
+                f"{source}: no SHA-256 to check it against ({exc.message})",
+                "pass --sha256 HEX from go.dev/dl",
+            ) from exc
+        art = index.find_file(releases, source.name)
+        if art is None:
+            raise VerificationError(
+                f"{source.name} is not in the release index {cfg.index_url}",
+                "pass --sha256 HEX from go.dev/dl",
+            )
+        expected = art.sha256
+
+    _warn_kept(store.cleanup().kept, version.name)
+    with store.lock(version.name):
+        have = store.get(version)
+        if have is not None and not force:
+            return InstallResult(have.version, have.root, "already-installed")
+        store.ensure_replaceable(version.name)  # before the download, not after it
+        # Copy into gover's cache while hashing, so the bytes verified are the bytes extracted.
+        cache.downloads_dir()  # gover's own directory, or refused
+        cached = paths.download_file(source.name)
+        got = download.fetch(source.as_uri(), cached, cfg)
+        with got.file as fh:
+            verify.check_sha256(cached, got.sha256, expected, str(source))
+            sig = source.with_name(source.name + ".asc")
+            signer = _check_signature(cfg, fh, source.name, expected, str(sig), sig)
+            receipt = store.Receipt(
+                version=version.name,
+                url=source.as_uri(),
+                filename=source.name,
+                sha256=expected,
+                signer=signer,
+                installed_at=_now(),
+            )
+            root = _extract_and_commit(fh, source.name, expected, version, receipt)
+    status: Status = "reinstalled" if have is not None else "installed"
+    return InstallResult(
+        version, root, status, expected, signer, source.as_uri(), time.monotonic() - started
+    )
+
+
+def uninstall(text: str) -> store.Installed:
+    version = GoVersion.parse(text)
+    item = store.get(version)
+    if item is None:
+        raise NotInstalledError(
+            f"go {version} is not installed", "see installed versions: gover list"
+        )
+    store.remove(item)
+    return item
