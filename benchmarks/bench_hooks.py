@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gover import hooks, shims  # noqa: E402
+from gover.select import hooks, shims  # noqa: E402
 
 TARGET_MS = 0.3
 

@@ -8,7 +8,7 @@ On the same real, signed go1.22.10 linux/amd64 archive from the same local serve
               GPG signature, safe extraction, atomic commit, rehash)
   * `gover list` with two versions installed, against a bare `python3 -c pass`.
   * the overall request deadline: `gover list-remote` against a server that trickles its
-    index one byte per 0.5 s, with GOVER_TIMEOUT=2 (moved here from tests/test_download.py,
+    index one byte per 0.5 s, with GOVER_TIMEOUT=2 (moved here from tests/toolchain/test_download.py,
     which now asserts only behaviour).
 Targets: install <= 1.3x the baseline; `gover list` <= 100 ms; the slow server is cut off
 within the 2 s deadline plus process start-up (<= 3.5 s).
