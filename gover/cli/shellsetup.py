@@ -1,0 +1,65 @@
+"""Setting up a shell: hook, init and completions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gover import output
+from gover.cli import completions
+from gover.cli.app import app
+from gover.errors import UsageError
+
+
+@app.command()
+def hook(
+    shell_name: Annotated[
+        str,
+        typer.Argument(
+            metavar="SHELL", help="bash, zsh, fish or pwsh", autocompletion=completions.shells
+        ),
+    ],
+) -> None:
+    """Print code that selects Go before every prompt: eval "$(gover hook bash)"."""
+    from gover.select import hooks
+
+    output.code(hooks.render_hook(shell_name))
+
+
+@app.command("completions")
+def completions_(
+    shell_name: Annotated[
+        str,
+        typer.Argument(
+            metavar="SHELL", help="bash, zsh or fish", autocompletion=completions.shells
+        ),
+    ],
+) -> None:
+    """Print the completion script for SHELL (the same as completions/ in the repo)."""
+    if shell_name not in completions.FILES:
+        raise UsageError(f"no completion script for {shell_name!r}", "use: bash, zsh or fish")
+    output.code(completions.render(shell_name).rstrip("\n"))
+
+
+@app.command("init")
+def init(
+    shell_name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SHELL",
+            help="bash, zsh, fish or pwsh (default: the shell running gover, else $SHELL)",
+            autocompletion=completions.shells,
+        ),
+    ] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Add it to those files (a marked block, backup first).")
+    ] = False,
+) -> None:
+    """Print the shell setup gover needs and where it goes; --write adds it."""
+    from gover.select import setup as initsetup
+
+    report = initsetup.run(shell_name, write=write)
+    for message in report.warnings:
+        output.warn(message)
+    output.code_lines(initsetup.render(report))

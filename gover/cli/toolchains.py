@@ -1,0 +1,163 @@
+"""Acquiring toolchains: install, uninstall, list, list-remote and the download cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gover import output
+from gover.cli import completions
+from gover.cli import fast as views
+from gover.cli.app import JsonOpt, app, load_config, rehash_quietly
+from gover.errors import UsageError
+
+cache_app = typer.Typer(help="Manage gover's download cache.", no_args_is_help=True)
+
+
+@app.command()
+def install(
+    versions: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="1.22.10, go1.22.10, 1.22 (newest 1.22.x), latest, 1.23rc1",
+            autocompletion=completions.remote_versions,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Reinstall over an existing copy.")
+    ] = False,
+    unstable: Annotated[
+        bool, typer.Option("--unstable", help="Let prefixes match betas and RCs.")
+    ] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Re-fetch the release index.")] = False,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Install a local go.dev archive (air-gapped).")
+    ] = None,
+    sha256: Annotated[
+        str | None, typer.Option("--sha256", help="Expected SHA-256 of --file.")
+    ] = None,
+) -> None:
+    """Download, verify and install Go releases."""
+    from gover.toolchain import install as core
+
+    cfg = load_config()
+    results = []
+    if file is not None:
+        if versions:
+            raise UsageError("give either --file or versions, not both")
+        results.append(core.install_file(file, cfg, sha256=sha256, force=force))
+    else:
+        if sha256:
+            raise UsageError(
+                "--sha256 goes with --file", "gover install --file ARCHIVE --sha256 HEX"
+            )
+        if not versions:
+            versions = [_pinned_request()]
+        for text in versions:
+            results.append(core.install(text, cfg, force=force, unstable=unstable, refresh=refresh))
+    rehash_quietly()
+    for r in results:
+        if r.status == "already-installed":
+            output.info(f"go {r.version} is already installed in {r.root}")
+        else:
+            signed = "unsigned" if r.signer == "unsigned" else f"signature by {r.signer}"
+            output.info(
+                f"{r.status} go {r.version} in {r.root} "
+                f"(sha256 {r.sha256[:12]}…, {signed}, {r.seconds:.1f}s)"
+            )
+
+
+def _pinned_request() -> str:
+    """`gover install` with no version: what the current directory asks for."""
+    from gover.select import resolve
+
+    pin = resolve.find_pin()
+    if pin.token == "system":
+        raise UsageError(
+            "no version given and no version file here",
+            "e.g. gover install 1.22 (see: gover list-remote)",
+        )
+    output.status(f"installing go {pin.token} ({pin.source})")
+    return resolve.install_hint(pin)
+
+
+@app.command()
+def uninstall(
+    versions: Annotated[
+        list[str],
+        typer.Argument(
+            help="Installed versions to remove.", autocompletion=completions.installed_versions
+        ),
+    ],
+) -> None:
+    """Remove installed versions."""
+    from gover.toolchain import install as core
+
+    for text in versions:
+        item = core.uninstall(text)
+        output.info(f"uninstalled go {item.version} ({item.root})")
+    rehash_quietly()
+
+
+@app.command("list")
+def list_(as_json: JsonOpt = False) -> None:
+    """List installed versions, newest first."""
+    views.show_list(as_json)
+
+
+@app.command("list-remote")
+def list_remote(
+    prefix: Annotated[
+        str | None,
+        typer.Argument(
+            help="Only versions matching, e.g. 1.22", autocompletion=completions.remote_versions
+        ),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include betas and RCs.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Re-fetch the release index.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List releases available for this platform, newest first."""
+    from gover.platform import host
+    from gover.toolchain import index, store
+    from gover.versions import VersionRequest
+
+    request = VersionRequest.parse(prefix) if prefix else VersionRequest.parse("latest")
+    plat = host()
+    have = {i.version for i in store.installed()}
+    rows = []
+    for rel in index.load(load_config(), refresh=refresh):
+        if not request.matches(rel.version, unstable=all_) or rel.archive_for(plat) is None:
+            continue
+        rows.append(rel)
+    if as_json:
+        output.emit_json(
+            [
+                {
+                    "version": r.version.name,
+                    "stable": r.stable,
+                    "installed": r.version in have,
+                    "filename": a.filename,
+                    "sha256": a.sha256,
+                    "size": a.size,
+                }
+                for r in rows
+                if (a := r.archive_for(plat)) is not None
+            ]
+        )
+        return
+    output.lines(r.version.name + ("  (installed)" if r.version in have else "") for r in rows)
+
+
+@cache_app.command("clean")
+def cache_clean() -> None:
+    """Delete downloaded archives and the cached release index."""
+    from gover.toolchain import cache
+
+    freed, count = cache.clean()
+    output.info(f"removed {count} cached files ({freed / 1e6:.1f} MB)")
+
+
+app.add_typer(cache_app, name="cache")
