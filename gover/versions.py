@@ -193,3 +193,87 @@ class VersionRequest:
 
     def __str__(self) -> str:
         return self.text
+
+
+# ---- pin tokens: what a version file, .tool-versions, go.mod line or GOVER_VERSION names -------
+
+# The grammar accepted in pin files: cmd/go's, with kinds limited to alpha/beta/rc and numbers
+# to 9 digits, so the sh resolver (shims/resolve.sh, the fish and pwsh hooks) can compare them
+# with shell arithmetic. No "go" prefix here: PinToken.parse strips it first.
+PIN_GRAMMAR = (
+    rf"{_NUM}(?:\.{_NUM}(?:\.{_NUM}|(?:alpha|beta|rc)(?:[1-9][0-9]{{0,8}}|0)?)?)?"
+)
+PIN_TOKEN_RE = re.compile(PIN_GRAMMAR)
+
+PinKind = Literal["exact", "prefix", "latest", "system", "minimum"]
+
+
+def pin_grammar_ok(text: str) -> bool:
+    """Whether `text` (no "go" prefix) is in the pin grammar. fullmatch: `$` would also match
+    before a trailing newline ("1.22\n" from GOVER_VERSION)."""
+    return PIN_TOKEN_RE.fullmatch(text) is not None
+
+
+@dataclass(frozen=True)
+class PinToken:
+    """A pin, parsed once where it is read: `exact` (1.22.10, 1.23rc1), `prefix` (1.22, 1:
+    the newest installed match), `latest`, `system`, or `minimum` (a go.mod `go` line: the
+    newest installed release of that minor that is >= it). Everything past the boundary
+    compares `version`, never the text."""
+
+    kind: PinKind
+    version: GoVersion | None = None  # None for latest and system
+
+    @property
+    def text(self) -> str:
+        """Canonical spelling, as written back to files and shown: "1.22.10", "latest"."""
+        return self.version.name if self.version is not None else self.kind
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind == "system"
+
+    @property
+    def is_minimum(self) -> bool:
+        return self.kind == "minimum"
+
+    @classmethod
+    def _of(cls, text: str) -> PinToken | None:
+        if not pin_grammar_ok(text):
+            return None
+        v = GoVersion.parse(text)
+        return cls("exact" if v.patch is not None or v.kind else "prefix", v)
+
+    @classmethod
+    def parse(cls, word: str) -> PinToken | None:
+        """A word from a version file, .tool-versions, GOVER_VERSION or the command line:
+        `1.22.10`, `go1.22.10`, `1.22`, `latest` or `system`; None when it is none of them."""
+        if word == "system":
+            return cls("system")
+        if word == "latest":
+            return cls("latest")
+        if word.startswith("go") and word[2:3].isdigit():
+            word = word[2:]
+        return cls._of(word)
+
+    @classmethod
+    def go_line(cls, word: str) -> PinToken | None:
+        """The argument of a go.mod/go.work `go` line (`1.22.3`, no prefix): a minimum."""
+        token = cls._of(word)
+        return None if token is None else cls("minimum", token.version)
+
+    @classmethod
+    def toolchain_line(cls, word: str) -> PinToken | None:
+        """The argument of a `toolchain` line (`go1.22.10`): that toolchain. `default` is not a
+        pin (the caller drops it); a name without the go prefix or with a suffix is None."""
+        return cls._of(word[2:]) if word.startswith("go") else None
+
+    @property
+    def series(self) -> str:
+        """The alias that names its minor series ("1.22" for 1.22.3, "1.0" for 1)."""
+        assert self.version is not None
+        v = self.version
+        return f"{v.major}.{v.minor if v.minor is not None else 0}"
+
+    def __str__(self) -> str:
+        return self.text

@@ -6,7 +6,8 @@ GOWORK=off); the nearest directory with a pin wins → the global file → the s
 A `toolchain goX` line is exact; a `go X` line is a minimum: the newest installed release of
 the same minor that is ≥ X, else the newest installed release if it is ≥ X.
 Files: regular and readable only (anything else there is skipped with a warning); the first
-1 KiB, every byte counting (NULs too), is all that is read; BOM, CRs and NULs dropped; a bad
+1 KiB, every byte counting (NULs too), is all that is read, go.mod and go.work included
+(gomod.py, the reader `gover verify --gomod` uses too); BOM, CRs and NULs dropped; a bad
 token → a warning naming the file, and the walk goes on. The walk starts from $PWD spelled
 as pathlib spells it.
 """
@@ -14,48 +15,38 @@ as pathlib spells it.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from gover import fsutil, output, paths
+from gover import output, paths
 from gover.constants import (
     ENV_VERSION,
     SHIMS_MARKER,
-    VERSION_FILE_LIMIT,
 )
 from gover.errors import NotInstalledError
-from gover.versions import GoVersion
+from gover.select import gomod
+from gover.select.gomod import GO_MOD, GO_WORK
+from gover.versions import PIN_TOKEN_RE, GoVersion, PinToken, pin_grammar_ok
 
 VERSION_FILE = ".go-version"
 TOOL_VERSIONS = ".tool-versions"
-GO_WORK = "go.work"
-GO_MOD = "go.mod"
 
-_BOM = b"\xef\xbb\xbf"
-_NUM = r"(?:[1-9][0-9]{0,8}|0)"
-# The grammar accepted in files: cmd/go's, with kinds limited to alpha/beta/rc and numbers
-# to 9 digits, so the sh resolver can compare them with shell arithmetic.
-_TOKEN_RE = re.compile(
-    rf"^{_NUM}(?:\.{_NUM}(?:\.{_NUM}|(?:alpha|beta|rc)(?:[1-9][0-9]{{0,8}}|0)?)?)?$"
-)
+# The grammar accepted in files lives in gover.versions (PIN_GRAMMAR); this name stays for
+# the hooks' comments and older readers.
+_TOKEN_RE = PIN_TOKEN_RE
 
 Kind = Literal["env", "file", "toolchain", "go-line", "global", "default"]
 
 
 def normalize_token(word: str) -> str | None:
     """A version-file token → canonical text (no `go` prefix), or None when unacceptable."""
-    if word in ("system", "latest"):
-        return word
-    if word.startswith("go") and word[2:3].isdigit():
-        word = word[2:]
-    return word if _valid(word) else None
+    token = PinToken.parse(word)
+    return None if token is None else token.text
 
 
 def _valid(token: str) -> bool:
-    # fullmatch: `$` would also match before a trailing newline ("1.22\n" from GOVER_VERSION).
-    return _TOKEN_RE.fullmatch(token) is not None
+    return pin_grammar_ok(token)
 
 
 def _is_file(path: Path) -> bool:
@@ -74,20 +65,14 @@ def read_lines(path: Path) -> list[bytes] | None:
 
     At most 1 KiB + 1 byte is read, every byte counting, NULs too (they are dropped after
     the limit is applied): a file of NULs, a sparse 10 GB file or /dev/zero behind a
-    symlink costs no more than a short one. The shells read the same bytes (_gv_slurp)."""
+    symlink costs no more than a short one. The shells read the same bytes (_gv_slurp).
+    The reading itself is gomod.read_head, shared with `gover verify --gomod`."""
     if not _is_file(path):
         return None
     try:
-        data = fsutil.read_limited(path, VERSION_FILE_LIMIT + 1)
+        return gomod.read_head(path)[0]
     except OSError:
         return None
-    truncated = len(data) > VERSION_FILE_LIMIT
-    lines = data[:VERSION_FILE_LIMIT].replace(b"\0", b"").split(b"\n")
-    if truncated or lines[-1] == b"":
-        lines.pop()  # a line cut by the limit, or the empty tail after the last newline
-    if lines and lines[0].startswith(_BOM):
-        lines[0] = lines[0][len(_BOM) :]
-    return [line.removesuffix(b"\r") for line in lines]
 
 
 def _pin_file(path: Path) -> bool:
@@ -105,18 +90,26 @@ def _pin_file(path: Path) -> bool:
     return True
 
 
-def _words(line: bytes) -> list[str]:
-    return [w.decode("utf-8", "replace") for w in re.split(rb"[ \t]+", line) if w]
+_words = gomod.words
 
 
 @dataclass(frozen=True)
 class Pin:
-    """What a file or variable asks for, before looking at the store."""
+    """What a file or variable asks for, before looking at the store: the token parsed once
+    (want) and where it came from."""
 
-    token: str  # canonical: "1.22.10", "1.22", "latest", "system"
+    want: PinToken
     kind: Kind
     origin: Path | None
-    minimum: bool = False
+
+    @property
+    def token(self) -> str:
+        """Canonical text: "1.22.10", "1.22", "latest", "system"."""
+        return self.want.text
+
+    @property
+    def minimum(self) -> bool:
+        return self.want.is_minimum
 
     @property
     def source(self) -> str:
@@ -153,7 +146,7 @@ def read_version_file(path: Path, kind: Kind = "file") -> Pin | None:
         words = _words(line)
         if not words or words[0].startswith("#"):
             continue
-        token = normalize_token(words[0])
+        token = PinToken.parse(words[0])
         if token is None:
             _warn_bad(path, words[0])
             return None
@@ -171,7 +164,7 @@ def read_tool_versions(path: Path) -> Pin | None:
         if not words or words[0] not in ("golang", "go"):
             continue
         word = words[1] if len(words) > 1 else ""
-        token = normalize_token(word)
+        token = PinToken.parse(word)
         if token is None:
             _warn_bad(path, word)
             return None
@@ -180,32 +173,26 @@ def read_tool_versions(path: Path) -> Pin | None:
 
 
 def read_gomod(path: Path) -> Pin | None:
-    """go.mod / go.work: `toolchain goX` is exact (`default` ignored); `go X` is a minimum."""
-    lines = read_lines(path)
-    if lines is None:
+    """go.mod / go.work, read by gomod.read (the reader `verify --gomod` uses too):
+    `toolchain goX` is exact (`default` ignored); `go X` is a minimum."""
+    if not _is_file(path):
         return None
-    go_line = ""
-    toolchain = ""
-    for line in lines:
-        words = _words(line)
-        if not words:
-            continue
-        if words[0] == "go" and not go_line:
-            go_line = words[1] if len(words) > 1 else ""
-        elif words[0] == "toolchain":
-            toolchain = words[1] if len(words) > 1 else ""
-            break
-    if toolchain and toolchain != "default":
-        name = toolchain[2:] if toolchain.startswith("go") else "-"
-        if _valid(name):
-            return Pin(name, "toolchain", path)
+    try:
+        mod = gomod.read(path)
+    except OSError:
+        return None
+    if mod.toolchain is not None:
+        want = mod.toolchain_pin
+        if want is not None:
+            return Pin(want, "toolchain", path)
         output.warn(
-            f"ignoring the toolchain line in {path}: {_show(toolchain)} is not a Go toolchain name"
+            f"ignoring the toolchain line in {path}: {_show(mod.toolchain)} is not a Go toolchain name"
         )
-    if go_line:
-        if _valid(go_line):
-            return Pin(go_line, "go-line", path, minimum=True)
-        output.warn(f"ignoring the go line in {path}: {_show(go_line)} is not a Go version")
+    if mod.go is not None:
+        want = mod.go_pin
+        if want is not None:
+            return Pin(want, "go-line", path)
+        output.warn(f"ignoring the go line in {path}: {_show(mod.go)} is not a Go version")
     return None
 
 
@@ -235,7 +222,7 @@ def find_pin(cwd: Path | None = None) -> Pin:
     """The pin in force for `cwd`, without looking at what is installed."""
     env = os.environ.get(ENV_VERSION)
     if env:
-        token = normalize_token(env)
+        token = PinToken.parse(env)
         if token is not None:
             return Pin(token, "env", None)
         output.warn(f"ignoring {ENV_VERSION}={_show(env)}: not a Go version")
@@ -272,7 +259,7 @@ def find_pin(cwd: Path | None = None) -> Pin:
         pin = read_version_file(global_file, "global")
         if pin is not None:
             return pin
-    return Pin("system", "default", None)
+    return Pin(PinToken("system"), "default", None)
 
 
 # ---- the store side: installed names and alias files -----------------------------------------
@@ -294,25 +281,28 @@ def alias_target(alias: str) -> str | None:
     return name if _valid(name) and installed_root(name) else None
 
 
-def _series(token: str) -> str:
-    v = GoVersion.parse(token)
-    return f"{v.major}.{v.minor if v.minor is not None else 0}"
+def _alias_version(alias: str) -> GoVersion | None:
+    """The version an alias file points at, parsed once (None: no such install)."""
+    name = alias_target(alias)
+    return GoVersion.parse(name) if name else None
 
 
 def lookup(pin: Pin) -> str | None:
     """The installed name a (non-system) pin selects, or None."""
-    if pin.minimum:
-        need = GoVersion.parse(pin.token)
-        name = alias_target(_series(pin.token))
-        if name and GoVersion.parse(name) >= need:
-            return name
-        if installed_root(pin.token):
-            return pin.token
-        name = alias_target("latest")
-        if name and GoVersion.parse(name) >= need:
-            return name
+    want = pin.want
+    if want.is_minimum:
+        assert want.version is not None
+        need = want.version
+        newest = _alias_version(want.series)
+        if newest is not None and newest >= need:
+            return newest.name
+        if installed_root(need.name):  # the go line's own release
+            return need.name
+        newest = _alias_version("latest")
+        if newest is not None and newest >= need:
+            return newest.name
         return None
-    return alias_target(pin.token) or (pin.token if installed_root(pin.token) else None)
+    return alias_target(want.text) or (want.text if installed_root(want.text) else None)
 
 
 def is_gover_shim(candidate: Path) -> bool:
@@ -353,10 +343,11 @@ class Selection:
 
 
 def install_hint(pin: Pin) -> str:
-    if pin.minimum:
-        v = GoVersion.parse(pin.token)
-        return pin.token if v.is_prerelease else _series(pin.token)
-    return pin.token
+    want = pin.want
+    if want.is_minimum:
+        assert want.version is not None
+        return want.text if want.version.is_prerelease else want.series
+    return want.text
 
 
 def not_installed_message(pin: Pin) -> str:
@@ -371,7 +362,7 @@ def not_installed_message(pin: Pin) -> str:
 def select(cwd: Path | None = None) -> Selection:
     """The active toolchain for `cwd`. Raises NotInstalledError with the install hint."""
     pin = find_pin(cwd)
-    if pin.token == "system":
+    if pin.want.is_system:
         found = system_go()
         if found is None:
             raise NotInstalledError(
