@@ -7,6 +7,7 @@ platform's data, cache and config directories are used (platformdirs).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from gover.constants import CONFIG_NAME, ENV_HOME, GLOBAL_FILE_NAME, RECEIPT_NAME, STORE_MARKER
@@ -93,9 +94,49 @@ def store_marker(root: Path) -> Path:
     return root / STORE_MARKER
 
 
-def go_binary(root: Path, program: str = "go") -> Path:
-    exe = program + (".exe" if os.name == "nt" else "")
-    return root / "bin" / exe
+BIN_DIR = "bin"
+# The go executable of a tree, in order of preference: bin/go, else bin/go.exe (a Windows
+# tree). The shells' renderers spell the same list out (gover/select/shims.py, hooks.py).
+GO_EXECUTABLES = ("go", "go.exe")
+EXE_SUFFIX = ".exe"
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """Where things are in one Go tree: GOROOT, its bin/, the go executable, gover's receipt.
+
+    The executable is bin/go, or bin/go.exe in a Windows tree (bin/go.exe and no bin/go),
+    decided by the tree and not by the host or the receipt: the sh shims can tell it with two
+    `[ -f ]` tests, a receipt may be unreadable, and a Windows toolchain installed with
+    GOVER_GOOS=windows (under WSL, say) is then the same install to every reader."""
+
+    root: Path
+    bin: Path
+    go: Path
+    receipt: Path
+
+    @property
+    def suffix(self) -> str:
+        """".exe" in a Windows tree, else ""."""
+        return EXE_SUFFIX if self.go.name.endswith(EXE_SUFFIX) else ""
+
+    def executable(self, program: str) -> Path:
+        """bin/PROGRAM, spelled as this tree spells its executables (gofmt.exe beside go.exe)."""
+        return self.bin / (program + self.suffix)
+
+
+def toolchain(root: Path) -> Toolchain:
+    """The Toolchain at `root` (it may not exist: then bin/go, bin/go.exe on Windows)."""
+    bindir = root / BIN_DIR
+    go = bindir / GO_EXECUTABLES[0]
+    for name in GO_EXECUTABLES:
+        if os.path.isfile(bindir / name):
+            go = bindir / name
+            break
+    else:
+        if os.name == "nt":  # pragma: no cover - exercised on Windows only
+            go = bindir / (GO_EXECUTABLES[0] + EXE_SUFFIX)
+    return Toolchain(root, bindir, go, receipt_file(root))
 
 
 def locks_dir() -> Path:

@@ -266,10 +266,11 @@ def find_pin(cwd: Path | None = None) -> Pin:
 
 
 def installed_root(name: str) -> Path | None:
+    """versions/NAME when it is an install, by the one definition (store.is_installed)."""
+    from gover.toolchain import store
+
     root = paths.version_dir(name)
-    if _is_file(paths.receipt_file(root)) and _is_file(root / "bin" / "go"):
-        return root
-    return None
+    return root if store.is_installed(root) else None
 
 
 def alias_target(alias: str) -> str | None:

@@ -1,6 +1,7 @@
 """The versioned store: what is installed, per-version locks, staging, atomic swap, removal.
 
-An install is visible only as `versions/<name>/` holding a receipt and `bin/go`. Staging
+An install is visible only as `versions/<name>/` holding a receipt and its go executable
+(`is_installed`, the one definition every reader uses, the shells included). Staging
 directories (`.staging-<name>+<token>`) and backups (`.old-<name>+<token>`) are invisible;
 whatever a killed process left behind is cleaned (or a backup restored) on the next run.
 
@@ -14,10 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import re
-import secrets
 import stat
 import sys
 from collections.abc import Iterator
@@ -49,12 +48,27 @@ class Receipt:
     schema: int = RECEIPT_SCHEMA
 
     def to_json(self) -> str:
+        import json
+
         return json.dumps(asdict(self), indent=2) + "\n"
+
+    @property
+    def known(self) -> bool:
+        """False for the stand-in of a receipt that could not be read (`unknown`)."""
+        return self.schema != 0
+
+    @classmethod
+    def unknown(cls, version: str) -> Receipt:
+        """The stand-in for a receipt that is there but does not parse: the install still
+        counts (see is_installed), its provenance is not known (empty texts, schema 0)."""
+        return cls(version, "", "", "", "", "", schema=0)
 
     @classmethod
     def load(cls, path: Path) -> Receipt | None:
         """The receipt at `path`, or None: missing, not a regular file (never a FIFO, never
         through a symlink), too large, or not the shape gover writes."""
+        import json
+
         try:
             raw = json.loads(fsutil.read_capped(path, RECEIPT_LIMIT, follow_symlinks=False))
             fields = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
@@ -64,18 +78,24 @@ class Receipt:
         texts = (receipt.version, receipt.url, receipt.filename, receipt.sha256, receipt.signer)
         if not all(isinstance(t, str) for t in texts) or not isinstance(receipt.installed_at, str):
             return None
+        if type(receipt.schema) is not int or receipt.schema < 1:
+            return None
         return receipt
 
 
 @dataclass(frozen=True)
 class Installed:
     version: GoVersion
-    root: Path
-    receipt: Receipt
+    toolchain: paths.Toolchain
+    receipt: Receipt  # Receipt.unknown(...) when the file is there but does not parse
 
     @property
     def name(self) -> str:
         return self.version.name
+
+    @property
+    def root(self) -> Path:
+        return self.toolchain.root
 
 
 @dataclass(frozen=True)
@@ -123,6 +143,8 @@ def parse_temp_name(entry: str) -> tuple[str, str] | None:
 
 
 def _temp_name(prefix: str, name: str) -> str:
+    import secrets
+
     return f"{prefix}{name}+{secrets.token_hex(_TOKEN_BYTES)}"
 
 
@@ -153,13 +175,38 @@ def made_by_gover(root: Path) -> bool:
     )
 
 
-def _is_complete(root: Path) -> Receipt | None:
-    if _lkind(root) != "dir":  # a symlinked versions/<name> is never an install
+def _has_content(path: Path) -> bool:
+    """A regular, non-empty file, by lstat (a symlink is not one): sh's `[ -s ]` + not `-L`."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size > 0
+
+
+def is_installed(root: Path) -> bool:
+    """THE definition of "installed", which every reader uses: store.installed()/get(),
+    cleanup(), resolve.installed_root, and the shells (shims/resolve.sh, hook.fish and
+    hook.ps1 get it rendered from the same names: paths.GO_EXECUTABLES, RECEIPT_NAME).
+
+    `root` is a real directory (a symlinked versions/<name> is never an install), its receipt
+    a regular non-empty file (not a symlink), and its go executable (bin/go, or bin/go.exe in
+    a Windows tree) a file. Only presence counts, because sh can check no more without
+    starting a process: a receipt that does not parse is still an install (its provenance
+    unknown: Receipt.unknown), the same to `gover list`, the shims and cleanup(), which
+    therefore never deletes it."""
+    if _lkind(root) != "dir":
+        return False
+    tc = paths.toolchain(root)
+    return _has_content(tc.receipt) and os.path.isfile(tc.go)
+
+
+def _complete(version: GoVersion, root: Path) -> Installed | None:
+    if not is_installed(root):
         return None
-    receipt = Receipt.load(paths.receipt_file(root))
-    if receipt is None or not paths.go_binary(root).is_file():
-        return None
-    return receipt
+    tc = paths.toolchain(root)
+    receipt = Receipt.load(tc.receipt) or Receipt.unknown(version.name)
+    return Installed(version, tc, receipt)
 
 
 def installed() -> list[Installed]:
@@ -176,19 +223,17 @@ def installed() -> list[Installed]:
         version = GoVersion.try_parse(entry.name)
         if version is None:
             continue
-        root = Path(entry.path)
-        receipt = _is_complete(root)
-        if receipt is not None:
-            out.append(Installed(version, root, receipt))
+        item = _complete(version, Path(entry.path))
+        if item is not None:
+            out.append(item)
     out.sort(key=lambda i: i.version, reverse=True)
     return out
 
 
 def get(version: GoVersion) -> Installed | None:
-    root = paths.version_dir(version.name)
-    receipt = _is_complete(root)
-    if receipt is not None:
-        return Installed(version, root, receipt)
+    found = _complete(version, paths.version_dir(version.name))
+    if found is not None:
+        return found
     for item in installed():  # e.g. asked for 1.20.0, installed as 1.20
         if item.version == version:
             return item
@@ -288,7 +333,7 @@ def _cleanup_temp(path: Path, prefix: str, name: str, done: list[str], kept: lis
         kept.append(Kept(path, f"is {what}, not a directory gover made"))
         return
     final = paths.version_dir(name)
-    if prefix == BACKUP_PREFIX and _is_complete(path) and _is_complete(final) is None:
+    if prefix == BACKUP_PREFIX and is_installed(path) and not is_installed(final):
         final_kind = _lkind(final)
         if final_kind is not None:
             if not made_by_gover(final):
@@ -330,12 +375,12 @@ def cleanup() -> CleanupResult:
             kind = _lkind(path)
             if kind == "link":
                 kept.append(Kept(path, "is a symlink, not an install gover made"))
-            elif kind == "dir" and _is_complete(path) is None:
+            elif kind == "dir" and not is_installed(path):
                 if not _has_file(paths.store_marker(path)):
                     kept.append(Kept(path, "is not a complete install and was not made by gover"))
                     continue
                 with lock(entry, blocking=False) as ok:
-                    if ok and _is_complete(path) is None and _remove_tree(path, kept):
+                    if ok and not is_installed(path) and _remove_tree(path, kept):
                         done.append(f"removed incomplete {entry}")
     return CleanupResult(tuple(done), tuple(kept))
 
@@ -368,8 +413,10 @@ def commit(staging: Path, name: str, receipt: Receipt) -> Path:
     """Mark the tree as gover's, write the receipt last, then rename staging into place
     (swapping out any old copy). Caller holds the version lock. If the swap fails, the old
     install is put back."""
-    if not paths.go_binary(staging).is_file():
-        raise InstallError(f"{staging}: archive has no bin/go", "this is not a Go distribution")
+    if not paths.toolchain(staging).go.is_file():
+        raise InstallError(
+            f"{staging}: archive has no {paths.BIN_DIR}/go", "this is not a Go distribution"
+        )
     ensure_replaceable(name)
     write_atomic(paths.store_marker(staging), _MARKER_TEXT)
     write_atomic(paths.receipt_file(staging), receipt.to_json())

@@ -488,8 +488,9 @@ def test_read_only_nested_directories_are_removed_unprivileged() -> None:
         (root / "pkg" / "mod").chmod(0o555)
         code = (
             "import sys; sys.path.insert(0, sys.argv[1])\n"
-            "from gover import store, versions\n"
-            "store.remove(store.require(versions.GoVersion.parse('1.22.10')))\n"
+            "from gover import versions\n"
+            "from gover.toolchain import store\n"
+            "store.remove(store.get(versions.GoVersion.parse('1.22.10')))\n"
             "print(sorted(p.name for p in store.paths.versions_dir().iterdir()))\n"
         )
         proc = subprocess.run(
@@ -540,16 +541,22 @@ def test_non_utf8_gover_home_is_one_line(tmp_path: Path, args: tuple[str, ...]) 
     assert not os.path.lexists(bad)
 
 
-def test_receipts_of_another_shape_are_not_installs() -> None:
+def test_receipts_of_another_shape_are_read_as_unknown() -> None:
+    """Such a receipt is never trusted (nor a crash, nor read past its cap), but the install
+    still counts: "installed" is presence only, the same for every reader (issue 9)."""
     root = fakego.fake_install("1.22.10")
     good = json.loads(paths.receipt_file(root).read_text())
     for text in (
         json.dumps({**good, "version": 5}),
+        json.dumps({**good, "schema": "1"}),
         "[" * 100_000,
         json.dumps({**good, "url": "u" * 70_000}),
     ):
         paths.receipt_file(root).write_text(text)
-        assert store.installed() == [], text[:20]
+        assert store.Receipt.load(paths.receipt_file(root)) is None, text[:20]
+        (item,) = store.installed()
+        assert item.receipt == store.Receipt.unknown("1.22.10"), text[:20]
+        assert not item.receipt.known
 
 
 def test_non_utf8_home_without_gover_home_is_one_line(tmp_path: Path) -> None:
