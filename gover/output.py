@@ -1,4 +1,6 @@
-"""The only module that prints. Commands return data; this renders it as text or JSON.
+"""The only module that prints. Commands return data (gover.results); `render` prints a
+result as text or as a JSON document carrying `"schema"`, and `json_error` prints the JSON
+object for a failure under --json.
 
 Text that may hold a path or a file's content is made safe for the terminal here, once:
 control characters (C0, DEL, C1: ESC, CR, BEL, 0x9b CSI, ...), bidirectional overrides and
@@ -13,8 +15,11 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gover.results import Result
 
 _warned: set[str] = set()
 
@@ -82,18 +87,32 @@ def error(message: str) -> None:
 
 
 def emit_json(data: Any) -> None:
+    """One JSON document on stdout. ASCII only: control characters, bidi overrides and
+    undecodable bytes in a path arrive escaped (\\u001b), never raw on the terminal."""
     print(json.dumps(data, indent=2, sort_keys=False), flush=True)
 
 
-def table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -> None:
-    all_rows = [[safe(c) for c in r] for r in ([headers, *rows] if headers else rows)]
-    if not all_rows:
-        return
-    widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
-    for row in all_rows:
-        line = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row))
-        print(line.rstrip(), flush=False)
-    sys.stdout.flush()
+def render(result: Result, *, as_json: bool) -> None:
+    """The one renderer: `result` as a JSON document (schema first) or as text lines on
+    stdout with its notes on stderr. A result that is a failure (exit 1) also says so as the
+    one error line on stderr. The caller exits with `result.exit_code`."""
+    from gover.results import SCHEMA
+
+    if as_json:
+        emit_json({"schema": SCHEMA, **result.data()})
+    else:
+        lines(result.lines())
+        for note in result.notes():
+            status(note)
+    if as_json and result.error is not None:
+        error(result.error)
+
+
+def json_error(message: str, exit_code: int) -> None:
+    """Under --json, a failure is also a JSON object on stdout (the line goes to stderr)."""
+    from gover.results import SCHEMA
+
+    emit_json({"schema": SCHEMA, "error": message, "exit_code": exit_code})
 
 
 def lines(items: Iterable[str]) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gover import output
+from gover import output, results
 from gover.cli.app import JsonOpt, app
 from gover.errors import UsageError
 
@@ -29,65 +29,62 @@ def verify_(
     as_json: JsonOpt = False,
 ) -> None:
     """Check binaries, go.mod or (with no argument) this shell's Go environment. Exit 4 on a mismatch."""
-    from gover.errors import EXIT_MISMATCH
-    from gover.inspect import checks
-    from gover.inspect import environment as envcheck
-
+    result: results.Result
     if gomod:
         if binaries or expect:
             raise UsageError("--gomod takes no binaries or --expect")
-        res = checks.check_gomod()
-        if as_json:
-            output.emit_json(
-                {
-                    "file": str(res.mod.path),
-                    "go": res.mod.go,
-                    "toolchain": res.mod.toolchain,
-                    "selected": res.selected.tag if res.selected else None,
-                    "source": res.source,
-                    "problems": list(res.problems),
-                }
-            )
-        elif res.problems:
-            output.lines(res.problems)
-        else:
-            assert res.selected is not None
-            output.info(
-                f"{res.mod.path}: go {res.mod.go or '(none)'}, toolchain "
-                f"{res.mod.toolchain or '(none)'}: {res.selected.tag} ({res.source}) can build it"
-            )
-        if res.problems:
-            raise typer.Exit(EXIT_MISMATCH)
-        return
-    if not binaries:
+        result = _verify_gomod()
+    elif not binaries:
         if expect or recursive:
             raise UsageError("--expect and --recursive need binaries to check")
-        _sel, found = envcheck.run_checks()
-        if as_json:
-            output.emit_json([{"check": c.name, "ok": c.ok, "detail": c.detail} for c in found])
-        else:
-            output.lines(f"{'ok ' if c.ok else 'BAD'} {c.name}: {c.detail}" for c in found)
-        if not all(c.ok for c in found):
-            raise typer.Exit(EXIT_MISMATCH)
-        return
-    want = checks.expectation(expect)
-    results = checks.check_binaries(binaries, want, recursive)
-    if as_json:
-        output.emit_json(
-            {
-                "expected": want.label,
-                "source": want.source,
-                "binaries": [
-                    {"path": str(r.path), "built_with": r.built_with, "ok": r.ok, "error": r.error}
-                    for r in results
-                ],
-            }
-        )
+        result = _verify_environment()
     else:
-        output.lines(r.line(want, str(r.path)) for r in results)
-        if not results:
-            output.status("no Go executables found")
-    if any(r.error is None and not r.ok for r in results):
-        raise typer.Exit(EXIT_MISMATCH)
-    if any(r.error is not None for r in results):
-        raise typer.Exit(1)
+        result = _verify_binaries(binaries, expect, recursive)
+    output.render(result, as_json=as_json)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def _verify_gomod() -> results.VerifyGomod:
+    from gover.inspect import checks
+
+    res = checks.check_gomod()
+    return results.VerifyGomod(
+        file=str(res.mod.path),
+        go=res.mod.go,
+        toolchain=res.mod.toolchain,
+        selected=res.selected.tag if res.selected else None,
+        source=res.source,
+        problems=tuple(res.problems),
+    )
+
+
+def _verify_environment() -> results.VerifyEnvironment:
+    from gover.inspect import environment
+
+    _sel, found = environment.run_checks()
+    return results.VerifyEnvironment(
+        tuple(results.EnvCheck(c.name, c.ok, c.detail) for c in found)
+    )
+
+
+def _verify_binaries(
+    targets: list[Path], expect: str | None, recursive: bool
+) -> results.VerifyBinaries:
+    from gover.inspect import checks
+
+    want = checks.expectation(expect)
+    return results.VerifyBinaries(
+        expected=want.label,
+        source=want.source,
+        binaries=tuple(
+            results.CheckedBinary(
+                path=str(r.path),
+                built_with=r.built_with,
+                ok=r.ok,
+                error=r.error,
+                line=r.line(want, str(r.path)),
+            )
+            for r in checks.check_binaries(targets, want, recursive)
+        ),
+    )

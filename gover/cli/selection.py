@@ -98,9 +98,10 @@ def which(
     program: Annotated[
         str, typer.Argument(help="go, gofmt, …", autocompletion=completions.programs)
     ] = "go",
+    as_json: JsonOpt = False,
 ) -> None:
     """The absolute path of PROGRAM in the selected toolchain."""
-    views.show_which(program)
+    views.show_which(program, as_json)
 
 
 @app.command(

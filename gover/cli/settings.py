@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from gover import output
+from gover import output, results
 from gover.cli.app import JsonOpt, app, load_config, rehash_quietly
 
 config_app = typer.Typer(help="Read and change config.toml.", no_args_is_help=True)
@@ -47,42 +47,14 @@ def config_list(as_json: JsonOpt = False) -> None:
     from gover import config
 
     cfg = config.load()
-    data = {k: cfg.get(k) for k in config.KEYS}
-    if as_json:
-        output.emit_json(data)
-        return
-    output.table(
-        [
-            [
-                k,
-                os.pathsep.join(v) if isinstance(v, list) else str(v),
-                cfg.origins.get(k, "default"),
-            ]
-            for k, v in data.items()
-        ],
-        headers=["key", "value", "from"],
+    settings = tuple(
+        results.Setting(k, cfg.get(k), cfg.origins.get(k, "default")) for k in config.KEYS
     )
+    output.render(results.ConfigList(settings), as_json=as_json)
 
 
-def _key_dict(key: Any) -> dict[str, Any]:
-    def _date(d: Any) -> str | None:
-        return d.date().isoformat() if d is not None else None
-
-    return {
-        "fingerprint": key.fingerprint,
-        "uids": list(key.uids),
-        "source": key.source,
-        "expires": _date(key.expires),
-        "subkeys": [
-            {
-                "fingerprint": s.fingerprint,
-                "capabilities": s.capabilities,
-                "created": _date(s.created),
-                "expires": _date(s.expires),
-            }
-            for s in key.subkeys
-        ],
-    }
+def _date(d: Any) -> str | None:
+    return d.date().isoformat() if d is not None else None
 
 
 @keys_app.command("list")
@@ -90,18 +62,20 @@ def keys_list(as_json: JsonOpt = False) -> None:
     """The keys whose signatures gover accepts."""
     from gover.toolchain.trust import openpgp as verify
 
-    keys = [_key_dict(k) for k in verify.list_keys(load_config())]
-    if as_json:
-        output.emit_json(keys)
-        return
-    for k in keys:
-        output.info(f"{k['fingerprint']}  {', '.join(k['uids'])}")
-        output.info(f"    from {k['source']}")
-        for s in k["subkeys"]:
-            output.info(
-                f"    sub {s['fingerprint']} [{s['capabilities']}] "
-                f"created {s['created']} expires {s['expires'] or 'never'}"
-            )
+    keys = tuple(
+        results.TrustedKey(
+            fingerprint=k.fingerprint,
+            uids=tuple(k.uids),
+            source=k.source,
+            expires=_date(k.expires),
+            subkeys=tuple(
+                results.Subkey(s.fingerprint, s.capabilities, _date(s.created), _date(s.expires))
+                for s in k.subkeys
+            ),
+        )
+        for k in verify.list_keys(load_config())
+    )
+    output.render(results.KeyList(keys), as_json=as_json)
 
 
 @keys_app.command("refresh")

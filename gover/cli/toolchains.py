@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gover import output
+from gover import output, results
 from gover.cli import completions
 from gover.cli import fast as views
 from gover.cli.app import JsonOpt, app, load_config, rehash_quietly
@@ -120,35 +120,33 @@ def list_remote(
     as_json: JsonOpt = False,
 ) -> None:
     """List releases available for this platform, newest first."""
+    output.render(_remote_list(prefix, all_, refresh), as_json=as_json)
+
+
+def _remote_list(prefix: str | None, unstable: bool, refresh: bool) -> results.RemoteList:
     from gover.platform import host
     from gover.toolchain import index, store
     from gover.versions import VersionRequest
 
-    request = VersionRequest.parse(prefix) if prefix else VersionRequest.parse("latest")
+    request = VersionRequest.parse(prefix or "latest")
     plat = host()
     have = {i.version for i in store.installed()}
     rows = []
     for rel in index.load(load_config(), refresh=refresh):
-        if not request.matches(rel.version, unstable=all_) or rel.archive_for(plat) is None:
+        archive = rel.archive_for(plat)
+        if archive is None or not request.matches(rel.version, unstable=unstable):
             continue
-        rows.append(rel)
-    if as_json:
-        output.emit_json(
-            [
-                {
-                    "version": r.version.name,
-                    "stable": r.stable,
-                    "installed": r.version in have,
-                    "filename": a.filename,
-                    "sha256": a.sha256,
-                    "size": a.size,
-                }
-                for r in rows
-                if (a := r.archive_for(plat)) is not None
-            ]
+        rows.append(
+            results.RemoteRelease(
+                version=rel.version.name,
+                stable=rel.stable,
+                installed=rel.version in have,
+                filename=archive.filename,
+                sha256=archive.sha256,
+                size=archive.size,
+            )
         )
-        return
-    output.lines(r.version.name + ("  (installed)" if r.version in have else "") for r in rows)
+    return results.RemoteList(tuple(rows))
 
 
 @cache_app.command("clean")

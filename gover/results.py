@@ -1,0 +1,329 @@
+"""What commands return: frozen values that gover.output renders as text or as JSON.
+
+A result knows its JSON shape (`data()`, without the schema, which the renderer adds) and its
+text (`lines()` for stdout, `notes()` for stderr chatter). It never prints. Every JSON document
+carries `"schema": SCHEMA` at the top level; a field is added without bumping it, a field that
+changes meaning or goes away bumps it. The shapes are documented in README.md ("JSON output").
+
+Kept free of heavy imports: `gover current`, `list` and `which` build these on the fast path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA = 1
+
+
+class Result:
+    """The protocol: JSON data, stdout lines, stderr notes, and the exit code it asks for."""
+
+    def data(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def lines(self) -> list[str]:
+        raise NotImplementedError
+
+    def notes(self) -> list[str]:
+        return []
+
+    @property
+    def exit_code(self) -> int:
+        return 0
+
+    @property
+    def error(self) -> str | None:
+        """The one line for stderr when this result is a failure (exit 1), else None."""
+        return None
+
+
+# ---- toolchains -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstalledVersion:
+    version: str
+    path: str
+    sha256: str
+    signer: str
+    url: str
+    installed_at: str
+
+
+@dataclass(frozen=True)
+class InstalledList(Result):
+    """`gover list`: installed versions, newest first."""
+
+    versions: tuple[InstalledVersion, ...]
+
+    def data(self) -> dict[str, Any]:
+        return {"versions": [vars(v) for v in self.versions]}
+
+    def lines(self) -> list[str]:
+        return [v.version for v in self.versions]
+
+    def notes(self) -> list[str]:
+        return [] if self.versions else ["no Go versions installed; run: gover install latest"]
+
+
+@dataclass(frozen=True)
+class RemoteRelease:
+    version: str
+    stable: bool
+    installed: bool
+    filename: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class RemoteList(Result):
+    """`gover list-remote`: releases for this platform, newest first."""
+
+    releases: tuple[RemoteRelease, ...]
+
+    def data(self) -> dict[str, Any]:
+        return {"releases": [vars(r) for r in self.releases]}
+
+    def lines(self) -> list[str]:
+        return [r.version + ("  (installed)" if r.installed else "") for r in self.releases]
+
+
+# ---- selection ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Current(Result):
+    """`gover current`: the active version here and why."""
+
+    version: str  # "1.22.10" or "system"
+    requested: str  # the pin token: "1.22", "latest", "system", an alias
+    source: str  # "set by /repo/.go-version", …
+    origin: str | None  # the file (or variable) that chose it
+    goroot: str | None  # None for the system go
+    go: str | None  # the go executable that runs
+
+    def data(self) -> dict[str, Any]:
+        return vars(self).copy()
+
+    def lines(self) -> list[str]:
+        if self.goroot is None:
+            return [f"system ({self.go}) ({self.source})"]
+        return [f"{self.version} ({self.source})"]
+
+
+@dataclass(frozen=True)
+class Which(Result):
+    """`gover which PROGRAM`: its absolute path in the selected toolchain."""
+
+    program: str
+    path: str
+
+    def data(self) -> dict[str, Any]:
+        return {"program": self.program, "path": self.path}
+
+    def lines(self) -> list[str]:
+        return [self.path]
+
+
+# ---- inspection -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvCheck:
+    check: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class VerifyEnvironment(Result):
+    """`gover verify` with no argument: this shell's Go environment."""
+
+    checks: tuple[EnvCheck, ...]
+
+    @property
+    def exit_code(self) -> int:
+        from gover.errors import EXIT_MISMATCH
+
+        return 0 if all(c.ok for c in self.checks) else EXIT_MISMATCH
+
+    def data(self) -> dict[str, Any]:
+        return {"checks": [vars(c) for c in self.checks], "exit_code": self.exit_code}
+
+    def lines(self) -> list[str]:
+        return [f"{'ok ' if c.ok else 'BAD'} {c.check}: {c.detail}" for c in self.checks]
+
+
+@dataclass(frozen=True)
+class CheckedBinary:
+    path: str
+    built_with: str | None  # "go1.22.5", None when it could not be read
+    ok: bool
+    error: str | None  # the one line saying why it could not be read
+    line: str  # the text line for this binary
+
+
+@dataclass(frozen=True)
+class VerifyBinaries(Result):
+    """`gover verify BINARY…`: which Go built each one, against the expected version."""
+
+    expected: str
+    source: str
+    binaries: tuple[CheckedBinary, ...]
+
+    @property
+    def exit_code(self) -> int:
+        from gover.errors import EXIT_MISMATCH
+
+        if any(b.error is None and not b.ok for b in self.binaries):
+            return EXIT_MISMATCH
+        return 1 if any(b.error is not None for b in self.binaries) else 0
+
+    @property
+    def error(self) -> str | None:
+        failed = [b.error for b in self.binaries if b.error is not None]
+        if self.exit_code != 1 or not failed:
+            return None
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        return failed[0] + more
+
+    def data(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "expected": self.expected,
+            "source": self.source,
+            "binaries": [
+                {"path": b.path, "built_with": b.built_with, "ok": b.ok, "error": b.error}
+                for b in self.binaries
+            ],
+            "exit_code": self.exit_code,
+        }
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+    def lines(self) -> list[str]:
+        return [b.line for b in self.binaries]
+
+    def notes(self) -> list[str]:
+        return [] if self.binaries else ["no Go executables found"]
+
+
+@dataclass(frozen=True)
+class VerifyGomod(Result):
+    """`gover verify --gomod`: can the selected Go build this module or workspace?"""
+
+    file: str
+    go: str | None
+    toolchain: str | None
+    selected: str | None  # "go1.22.10"; None when no installed Go satisfies the selection
+    source: str
+    problems: tuple[str, ...]
+
+    @property
+    def exit_code(self) -> int:
+        from gover.errors import EXIT_MISMATCH
+
+        return EXIT_MISMATCH if self.problems else 0
+
+    def data(self) -> dict[str, Any]:
+        out = vars(self).copy()
+        out["problems"] = list(self.problems)
+        out["exit_code"] = self.exit_code
+        return out
+
+    def lines(self) -> list[str]:
+        if self.problems:
+            return list(self.problems)
+        return [
+            f"{self.file}: go {self.go or '(none)'}, toolchain {self.toolchain or '(none)'}: "
+            f"{self.selected} ({self.source}) can build it"
+        ]
+
+
+# ---- settings -------------------------------------------------------------------------------
+
+
+def _shown(value: Any) -> str:
+    import os
+
+    return os.pathsep.join(value) if isinstance(value, list) else str(value)
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    value: Any  # str, int, bool or list[str], as config.toml holds it
+    origin: str  # "default", "config.toml", "GOVER_…"
+
+
+@dataclass(frozen=True)
+class ConfigList(Result):
+    """`gover config list`: every setting, its value and where it came from."""
+
+    settings: tuple[Setting, ...]
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "settings": {s.key: s.value for s in self.settings},
+            "origins": {s.key: s.origin for s in self.settings},
+        }
+
+    def lines(self) -> list[str]:
+        rows = [("key", "value", "from")] + [(s.key, _shown(s.value), s.origin) for s in self.settings]
+        from gover.output import safe
+
+        cells = [[safe(c) for c in row] for row in rows]
+        widths = [max(len(r[i]) for r in cells) for i in range(3)]
+        return ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in cells]
+
+
+@dataclass(frozen=True)
+class Subkey:
+    fingerprint: str
+    capabilities: str
+    created: str | None  # ISO date
+    expires: str | None
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    fingerprint: str
+    uids: tuple[str, ...]
+    source: str
+    expires: str | None
+    subkeys: tuple[Subkey, ...]
+
+
+@dataclass(frozen=True)
+class KeyList(Result):
+    """`gover keys list`: the keys whose signatures gover accepts."""
+
+    keys: tuple[TrustedKey, ...]
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "keys": [
+                {
+                    "fingerprint": k.fingerprint,
+                    "uids": list(k.uids),
+                    "source": k.source,
+                    "expires": k.expires,
+                    "subkeys": [vars(s) for s in k.subkeys],
+                }
+                for k in self.keys
+            ]
+        }
+
+    def lines(self) -> list[str]:
+        out = []
+        for k in self.keys:
+            out.append(f"{k.fingerprint}  {', '.join(k.uids)}")
+            out.append(f"    from {k.source}")
+            for s in k.subkeys:
+                out.append(
+                    f"    sub {s.fingerprint} [{s.capabilities}] "
+                    f"created {s.created} expires {s.expires or 'never'}"
+                )
+        return out
