@@ -112,3 +112,24 @@ class TruncatedBinaryError(BuildInfoError):
 
 class SetupError(GoverError):
     """A shell startup file gover cannot edit safely (`gover init --write`)."""
+
+
+def io_reason(exc: OSError) -> str:
+    """The one-line reason of an OSError; a refusal by gover.fsutil reads "it is a FIFO, ..."."""
+    from gover.fsutil import UnsafePathError
+
+    reason = " ".join((exc.strerror or str(exc) or type(exc).__name__).split())
+    return f"it {reason}" if isinstance(exc, UnsafePathError) else reason
+
+
+def io_error(
+    op: str,
+    path: object,
+    exc: OSError,
+    hint: str | None = None,
+    *,
+    kind: type[GoverError] = GoverError,
+) -> GoverError:
+    """`cannot <op> <path>: <reason>`: every I/O error says what it was doing, and where
+    (rustup's utils::read_file(name, path) habit). Raise it `from None`: the line is whole."""
+    return kind(f"cannot {op} {path}: {io_reason(exc)}", hint)

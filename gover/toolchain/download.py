@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import ipaddress
 import os
 import re
@@ -49,6 +50,7 @@ from gover.errors import (
     NotFoundError,
     TLSError,
     VerificationError,
+    io_error,
 )
 from gover.fsutil import (
     UnsafePathError,
@@ -81,6 +83,7 @@ T = TypeVar("T")
 
 _NETWORK_HINT = "check the network and proxy settings (HTTPS_PROXY, NO_PROXY), then try again"
 _CA_HINT = "run: gover config set ca_bundle PATH"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 
 
@@ -547,15 +550,10 @@ def _fetch_file(url: str, max_bytes: int) -> FetchResult:
     except FileNotFoundError:
         raise NotFoundError(f"{url}: no such file", "check the path of the local mirror") from None
     except OSError as exc:
-        raise NetworkError(f"{url}: cannot read: {_reason(exc)}", "check the path") from None
+        raise io_error("read", path, exc, "check the path", kind=NetworkError) from None
     if len(data) > max_bytes:
         raise _too_big(url, max_bytes)
     return FetchResult(url, 200, data, {})
-
-
-def _reason(exc: OSError) -> str:
-    reason = exc.strerror or str(exc)
-    return f"it {reason}" if isinstance(exc, UnsafePathError) else reason
 
 
 # -- download ---------------------------------------------------------------------------
@@ -584,18 +582,12 @@ def download(
     retries: int | None = None,
     backoff: float | None = None,
 ) -> str:
-    """Like `fetch`, closing the file: return the SHA-256 hex of the bytes now in `dest`."""
-    got = fetch(
-        url,
-        dest,
-        cfg,
-        expected_size=expected_size,
-        sha256=sha256,
-        progress=progress,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-    )
+    """Like `fetch`, closing the file: return the SHA-256 hex of the bytes now in `dest`.
+
+    Without `sha256` nothing is checked (for files no index vouches for); an archive that
+    will be installed always goes through `fetch`, which requires it.
+    """
+    got = _fetch(url, dest, cfg, expected_size, sha256, progress, timeout, retries, backoff)
     got.file.close()
     return got.sha256
 
@@ -605,22 +597,45 @@ def fetch(
     dest: Path,
     cfg: Config,
     *,
+    sha256: str,
     expected_size: int | None = None,
-    sha256: str | None = None,
     progress: bool | None = None,
     timeout: float | None = None,
     retries: int | None = None,
     backoff: float | None = None,
 ) -> Downloaded:
-    """Stream `url` into `dest` (via `dest.partial`) and return it open, with its SHA-256.
+    """Stream `url` into `dest` (via `dest.partial`), hashing as it is written, and return
+    it open. The download owns its check (rustup's dist/download.rs): the file is renamed
+    to `dest` only when its SHA-256 is `sha256`; otherwise the partial file is deleted and
+    VerificationError names the URL, the expected and the calculated hash, so no caller
+    can forget the comparison and bad bytes never appear under their final name.
 
     `dest.parent` must be (or become) a directory of this user's that is not a symlink.
-    With `sha256`, the file is renamed into place only when its hash matches; otherwise
-    it is deleted and VerificationError names the URL and both hashes. Without it the
-    caller compares the digest. The count of bytes matches `expected_size` when given.
-    `timeout` overrides the connect and read timeouts, `retries`/`backoff` the constants
-    (tests use small values); the overall deadline comes from `cfg.timeout`.
+    The count of bytes matches `expected_size` when given. `timeout` overrides the connect
+    and read timeouts, `retries`/`backoff` the constants (tests use small values); the
+    overall deadline comes from `cfg.timeout`.
     """
+    want = sha256.strip().lower()
+    if not _HEX64.fullmatch(want):
+        raise VerificationError(
+            f"{_label(url)}: no usable SHA-256 to check it against "
+            f"(got {sha256.strip()[:80]!r}); nothing was downloaded",
+            "check the release index or your mirror",
+        )
+    return _fetch(url, dest, cfg, expected_size, want, progress, timeout, retries, backoff)
+
+
+def _fetch(
+    url: str,
+    dest: Path,
+    cfg: Config,
+    expected_size: int | None,
+    sha256: str | None,
+    progress: bool | None,
+    timeout: float | None,
+    retries: int | None,
+    backoff: float | None,
+) -> Downloaded:
     check_url(url)
     dest = Path(dest)
     partial = dest.with_name(dest.name + constants.PARTIAL_SUFFIX)
@@ -633,9 +648,7 @@ def fetch(
             "remove it (gover recreates it) or point GOVER_HOME at a directory you own",
         ) from None
     except OSError as exc:
-        raise GoverError(
-            f"cannot create {dest.parent}: {exc.strerror or exc}", "check its permissions"
-        ) from None
+        raise io_error("create", dest.parent, exc, "check its permissions") from None
     show = output.stderr_is_tty() if progress is None else progress
     job = _Download(url, dest, partial, expected_size, want, timeout, cfg)
     try:
@@ -652,6 +665,14 @@ def fetch(
     except BaseException:
         job.abandon()
         raise
+
+
+def _label(url: str) -> str:
+    """How errors name a source: a file:// URL as its path (as the user typed it)."""
+    if _is_file_url(url):
+        with contextlib.suppress(GoverError, ValueError):
+            return str(_file_path(url))
+    return url
 
 
 class _Download:
@@ -790,7 +811,7 @@ class _Download:
                 f"{self.url}: no such file", "check the path of the local mirror"
             ) from None
         except OSError as exc:
-            raise NetworkError(f"{self.url}: cannot read: {_reason(exc)}", "check the path") from None
+            raise io_error("read", source, exc, "check the path", kind=NetworkError) from None
         with os.fdopen(fd, "rb") as src:
             declared = os.fstat(fd).st_size
             if self.expected is not None and declared != self.expected:
@@ -910,11 +931,11 @@ class _Download:
 
     def _finish(self) -> Downloaded:
         digest: str = self.hasher.hexdigest()
-        if self.sha256 is not None and digest != self.sha256:
+        if self.sha256 is not None and not hmac.compare_digest(digest, self.sha256):
             self._discard()
             raise VerificationError(
-                f"{self.url}: SHA-256 mismatch: expected {self.sha256}, got {digest}; "
-                "the download was deleted",
+                f"{_label(self.url)}: SHA-256 mismatch: expected {self.sha256}, "
+                f"calculated {digest}; the download was deleted",
                 "retry or check your mirror",
             )
         try:
@@ -934,7 +955,4 @@ class _Download:
         )
 
     def _io_error(self, exc: OSError, path: Path, doing: str = "write") -> NoReturn:
-        raise GoverError(
-            f"cannot {doing} {path}: {_reason(exc)}",
-            f"check free space and permissions in {path.parent}",
-        ) from None
+        raise io_error(doing, path, exc, f"check free space and permissions in {path.parent}") from None

@@ -23,18 +23,20 @@ from typing import BinaryIO, Literal
 
 from gover import output, paths
 from gover.config import Config
-from gover.constants import DEFAULT_DOWNLOAD_BASE, MAX_SIGNATURE_BYTES
+from gover.constants import DEFAULT_DOWNLOAD_BASE, MAX_SIGNATURE_BYTES, SIGNATURE_SUFFIX
 from gover.errors import (
     GoverError,
     NotInstalledError,
     UsageError,
     VerificationError,
     VersionError,
+    io_error,
 )
-from gover.fsutil import UnsafePathError, file_kind, is_owned_regular, open_regular, read_capped
+from gover.fsutil import file_kind, is_owned_regular, open_regular, read_capped
 from gover.platform import host
 from gover.toolchain import cache, store
 from gover.toolchain.archive import extract as archive
+from gover.toolchain.trust import checksum
 from gover.versions import GoVersion, VersionRequest
 
 Status = Literal["installed", "reinstalled", "already-installed"]
@@ -60,24 +62,6 @@ def _archive_url(cfg: Config, filename: str) -> str:
     return base.rstrip("/") + "/" + filename
 
 
-def _check_sidecar(cfg: Config, url: str, expected: str) -> None:
-    """Cross-check the `.sha256` sidecar when the server has one; a missing one is fine."""
-    from gover.toolchain import download
-    from gover.toolchain.trust import openpgp as verify
-
-    sidecar_url = url + ".sha256"
-    try:
-        result = download.fetch_bytes(sidecar_url, cfg, max_bytes=4096)
-    except download.NotFoundError:
-        return
-    published = verify.parse_sidecar(result.content, sidecar_url)
-    if published != expected:
-        raise VerificationError(
-            f"{sidecar_url}: published SHA-256 {published} disagrees with the release index ({expected})",
-            "the mirror may be tampered with or stale; nothing was installed",
-        )
-
-
 def _check_signature(
     cfg: Config,
     fh: BinaryIO,
@@ -88,9 +72,9 @@ def _check_signature(
 ) -> str:
     """Return the signer's primary fingerprint, or "unsigned" when the policy allows it."""
     from gover.toolchain import download
-    from gover.toolchain.trust import openpgp as verify
+    from gover.toolchain.trust import openpgp
 
-    policy = verify.signature_policy(cfg, name)
+    policy = openpgp.signature_policy(cfg, name)
     if policy == "skip":
         return "unsigned"
     if local_sig is not None:
@@ -105,12 +89,12 @@ def _check_signature(
             output.warn(f"{local_sig} not found; the archive's signature was not checked")
             return "unsigned"
         except OSError as exc:
-            reason = exc.strerror or str(exc)
-            if isinstance(exc, UnsafePathError):
-                reason = f"it {reason}"
-            raise VerificationError(
-                f"{local_sig}: cannot read the signature: {reason}",
+            raise io_error(
+                "read signature",
+                local_sig,
+                exc,
                 "a .asc signature is a small text file; replace it with the published one",
+                kind=VerificationError,
             ) from None
     else:
         try:
@@ -123,7 +107,7 @@ def _check_signature(
                 ) from exc
             output.warn(f"{sig_url}: no signature published; checked the SHA-256 only")
             return "unsigned"
-    return verify.verify_with_refresh(
+    return openpgp.verify_with_refresh(
         cfg,
         fh,
         signature,
@@ -162,15 +146,13 @@ def _extract_and_commit(
 def _cached_archive(path: Path, sha256: str) -> BinaryIO | None:
     """The cached archive, open, if it is a regular file of ours whose bytes (hashed through
     the opened descriptor) are the expected ones; else None (it is downloaded again)."""
-    from gover.toolchain.trust import openpgp as verify
-
     try:
         fd = open_regular(path, follow_symlinks=False)
     except OSError:
         return None  # missing, a symlink, a FIFO...: the download replaces it
     fh = os.fdopen(fd, "rb")
     try:
-        if is_owned_regular(os.fstat(fd)) and verify.sha256_fileobj(fh) == sha256:
+        if is_owned_regular(os.fstat(fd)) and checksum.sha256_fileobj(fh) == sha256:
             fh.seek(0)
             return fh
     except OSError:
@@ -237,9 +219,9 @@ def install(
             return InstallResult(have.version, have.root, "already-installed")
         store.ensure_replaceable(version.name)  # before the download, not after it
         with _obtain(cfg, url, artifact.filename, artifact.sha256, artifact.size) as fh:
-            _check_sidecar(cfg, url, artifact.sha256)
+            checksum.check_sidecar(cfg, url, artifact.sha256)
             signer = _check_signature(
-                cfg, fh, artifact.filename, artifact.sha256, url + ".asc", None
+                cfg, fh, artifact.filename, artifact.sha256, url + SIGNATURE_SUFFIX, None
             )
             receipt = store.Receipt(
                 version=version.name,
@@ -261,7 +243,6 @@ def install_file(
 ) -> InstallResult:
     """Air-gapped install of a local go.dev archive; the hash comes from --sha256 or the index."""
     from gover.toolchain import download, index
-    from gover.toolchain.trust import openpgp as verify
 
     started = time.monotonic()
     source = archive_path.expanduser().absolute()
@@ -273,9 +254,13 @@ def install_file(
         )
     try:
         st = source.stat()
-    except OSError:
+    except FileNotFoundError:
         raise UsageError(
             f"{source}: no such file", "give the path of a downloaded Go archive"
+        ) from None
+    except OSError as exc:
+        raise io_error(
+            "read", source, exc, "give the path of a downloaded Go archive", kind=UsageError
         ) from None
     if not stat.S_ISREG(st.st_mode):
         raise UsageError(
@@ -285,10 +270,11 @@ def install_file(
     version = GoVersion.parse(m["version"])
     if not version.is_release and not version.is_prerelease:
         raise VersionError(f"{source.name}: {version} is not a release version")
-    expected = (sha256 or "").strip().lower()
-    if expected:
-        if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
+    if sha256:
+        given = checksum.normalize(sha256)
+        if given is None:
             raise UsageError(f"--sha256 {sha256!r} is not 64 hex digits", "copy it from go.dev/dl")
+        expected = given
     else:
         try:
             releases = index.load(cfg)
@@ -311,13 +297,13 @@ def install_file(
         if have is not None and not force:
             return InstallResult(have.version, have.root, "already-installed")
         store.ensure_replaceable(version.name)  # before the download, not after it
-        # Copy into gover's cache while hashing, so the bytes verified are the bytes extracted.
+        # Copied into gover's cache while hashing, so the bytes verified are the bytes
+        # extracted; copied bytes that are not the expected ones never take the final name.
         cache.downloads_dir()  # gover's own directory, or refused
         cached = paths.download_file(source.name)
-        got = download.fetch(source.as_uri(), cached, cfg)
+        got = download.fetch(source.as_uri(), cached, cfg, sha256=expected)
         with got.file as fh:
-            verify.check_sha256(cached, got.sha256, expected, str(source))
-            sig = source.with_name(source.name + ".asc")
+            sig = source.with_name(source.name + SIGNATURE_SUFFIX)
             signer = _check_signature(cfg, fh, source.name, expected, str(sig), sig)
             receipt = store.Receipt(
                 version=version.name,

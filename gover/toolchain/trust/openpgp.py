@@ -1,4 +1,5 @@
-"""SHA-256 and OpenPGP checks: nothing is extracted until its bytes are proven official.
+"""OpenPGP checks: nothing is extracted until its bytes are proven official (the SHA-256
+side lives in trust/checksum.py).
 
 Signatures are checked by the real gpg (via python-gnupg) in gover's private GnuPG home,
 never ~/.gnupg. Trust is a pin, not gpg's web of trust: a signature counts only when gpg
@@ -30,7 +31,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -64,7 +64,6 @@ _GPG_OPTIONS = [
     "always",
 ]
 _STAMP_FORMAT = 1
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 _TRUST_HINT = "to trust it, add its public key file to the trusted_keys config setting"
 _REFRESH_HINT = "run: gover keys refresh"
 _MAX_KEY_FILE = 1 << 20  # an armored key with many signatures is well under this
@@ -108,60 +107,6 @@ class TrustedKey:
     @property
     def label(self) -> str:
         return f"{self.fingerprint} ({self.uids[0]})" if self.uids else self.fingerprint
-
-
-# --------------------------------------------------------------------------- checksums
-
-
-def sha256_file(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-def sha256_fileobj(fh: BinaryIO) -> str:
-    """SHA-256 of a whole open file, read from its start; the position is left at the end."""
-    hasher = hashlib.sha256()
-    fh.seek(0)
-    while chunk := fh.read(_FEED_CHUNK):
-        hasher.update(chunk)
-    return hasher.hexdigest()
-
-
-def check_sha256(path: Path, actual: str, expected: str, source: str) -> None:
-    """Raise (and delete `path`) unless the hashes agree; a bad download must not linger."""
-    got = actual.strip().lower()
-    want = expected.strip().lower()
-    if _HEX64.fullmatch(want) and hmac.compare_digest(got, want):
-        return
-    path.unlink(missing_ok=True)
-    if not _HEX64.fullmatch(want):
-        raise VerificationError(
-            f"{source}: no usable SHA-256 to check against (got {expected.strip()[:80]!r}); "
-            "the download was deleted",
-            "check the release index or your mirror",
-        )
-    raise VerificationError(
-        f"{source}: SHA-256 mismatch: expected {want}, got {got}; the download was deleted",
-        "retry or check your mirror",
-    )
-
-
-def parse_sidecar(content: bytes, url: str) -> str:
-    """The `.sha256` file next to an archive: bare hex, maybe `hex  filename`, maybe no EOL."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = ""
-    lines = [line for line in text.splitlines() if line.strip()]
-    first = lines[0].split(maxsplit=1) if len(lines) == 1 and len(content) <= 4096 else []
-    digest = first[0].lower() if first else ""
-    if _HEX64.fullmatch(digest):
-        return digest
-    shown = content[:40].decode("ascii", "replace").strip()
-    raise VerificationError(
-        f"{url}: not a SHA-256 checksum file (starts {shown!r})",
-        "the mirror served something else; check download_base",
-    )
 
 
 # --------------------------------------------------------------------------- policy
