@@ -195,9 +195,47 @@ def read_file(path: Path) -> dict[str, Any]:
     return {} if text is None else _parse(text, path)
 
 
+def _check_schema(raw: Any, path: Path) -> None:
+    """The file's `schema_version` (missing = 1) must be one this gover understands: a newer
+    file may mean something this version would silently misread."""
+    version = raw.get("schema_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ConfigError(
+            f"{path}: schema_version must be a whole number from 1 (found {_shown(version)})",
+            f"set it to {CONFIG_SCHEMA_VERSION} or delete the line",
+        )
+    if version > CONFIG_SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path}: schema_version {version} is newer than this gover understands "
+            f"({CONFIG_SCHEMA_VERSION})",
+            "upgrade gover",
+        )
+
+
+def _check_known(raw: dict[str, Any], path: Path) -> None:
+    """An unknown key is an error, never ignored: a typo (`gpg_policy = "require"`) would
+    otherwise quietly leave the default in force."""
+    unknown = [key for key in raw if key not in KEYS and key != "schema_version"]
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown config key {_shown(unknown[0])}",
+            f"remove it from the file; known keys: {', '.join(sorted(KEYS))}",
+        )
+
+
+def _shown(value: Any) -> str:
+    """A value from the file fit for a one-line message (escaped, at most 40 characters)."""
+    text = repr(value) if isinstance(value, str) else type(value).__name__
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value) if abs(value) < 10**12 else "a huge number"
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def load() -> Config:
     path = paths.config_file()
     raw = read_file(path)
+    _check_schema(raw, path)
+    _check_known(raw, path)
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for key in KEYS:
@@ -269,7 +307,9 @@ def _edit(change: Callable[[TOMLDocument], bool]) -> None:
         target = Path(os.path.realpath(link))
         text = _read_text(target)
         if text is not None:
-            _parse(text, link)  # the same one-line error as every other command
+            # The same one-line error as every other command; and never rewrite a file of a
+            # newer schema (its schema_version would be lowered to this gover's).
+            _check_schema(_parse(text, link), link)
         try:
             doc = tomlkit.parse(text or "")
         except (TOMLKitError, ValueError, RecursionError) as exc:
