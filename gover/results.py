@@ -255,7 +255,7 @@ def _shown(value: Any) -> str:
 class Setting:
     key: str
     value: Any  # str, int, bool or list[str], as config.toml holds it
-    origin: str  # "default", "config.toml", "GOVER_…"
+    origin: str  # "default", the config file, "$GOVER_…"
 
 
 @dataclass(frozen=True)

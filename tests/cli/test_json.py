@@ -61,7 +61,7 @@ def test_every_json_document_has_schema_1(store: Path, proj: Path, mirror: Mirro
 
     settings = _doc(run_gover("config", "list", "--json", cwd=proj))
     assert settings["settings"]["index_url"] == mirror.index_url
-    assert settings["origins"]["index_url"] == "GOVER_INDEX_URL"
+    assert settings["origins"]["index_url"] == "$GOVER_INDEX_URL"
 
     keys = _doc(run_gover("keys", "list", "--json", cwd=proj))
     assert "EB4C1BFD4F042F6DDDCCEC917721F63BD38B4796" in [k["fingerprint"] for k in keys["keys"]]
