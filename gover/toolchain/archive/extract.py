@@ -2,14 +2,9 @@
 
 `extract()` unpacks a go.dev `.tar.gz` (or Windows `.zip`), recognised by its
 content, stripping the single `go/` root so the staging dir holds `bin/go`,
-`VERSION`, ... directly. Every member is checked before anything is written for
-it: its name (absolute, drive letter, backslash, `..`, NUL, outside `go/`), its
-type (only files, directories and symlinks), a symlink's target (resolved in the
-tree built so far, as the kernel would), duplicates, and caps on member count
-and unpacked bytes (declared sizes first, and bytes actually written as well).
-`tarfile.data_filter` is applied to every member too, as defence in depth.
-Directories nest at most MAX_ARCHIVE_DEPTH levels (a Go release needs about 12): a
-deeper tree is refused before it can break recursive tools later.
+`VERSION`, ... directly. Every member passes the safety rules in rules.py (names,
+types, caps, depth, symlink targets, duplicates) before anything is written for it;
+this module is the streaming pipeline that applies them and writes the tree.
 
 The archive may be given as an open binary file: the installer passes the descriptor it
 downloaded and verified, so the bytes extracted are the bytes checked, and the SHA-256 of
@@ -50,12 +45,25 @@ from gover.constants import (
     MAX_ARCHIVE_MEMBERS,
     MAX_UNPACKED_BYTES,
 )
-from gover.errors import ArchiveError, InstallError
+from gover.errors import InstallError
 from gover.fsutil import open_regular
+from gover.toolchain.archive.rules import (
+    DIR,
+    DIRS,
+    FILE,
+    IMPLICIT_DIR,
+    LINK,
+    MAX_SYMLINK_TARGET,
+    MODE_TYPE_NAMES,
+    ONLY,
+    TAR_REGULAR,
+    Reporter,
+    Rules,
+    show,
+    tar_kind,
+)
 
 __all__ = ["GZIP_BACKEND", "ExtractStats", "extract"]
-
-_REJECTED = "the archive was rejected (nothing installed)"
 
 # Compressed bytes read per call; inflated bytes per chunk; chunks the pump may
 # run ahead of the parser (so at most ~32 MiB waits there).
@@ -77,9 +85,6 @@ _WRITER_MODE = "auto"
 _MAX_HEADER_READ = 1 << 20
 # Zero padding allowed after the end-of-archive marker (GNU tar pads to 10 KiB).
 _MAX_TRAILING_ZEROS = 1 << 20
-_MAX_SYMLINKS_FOLLOWED = 40  # per target, like the kernel's MAXSYMLINKS
-_MAX_SYMLINK_TARGET = 4096
-_SHOW_NAME_MAX = 200
 
 _OPEN_FLAGS = (
     os.O_WRONLY
@@ -91,29 +96,6 @@ _OPEN_FLAGS = (
 )
 _HAS_FCHMOD = hasattr(os, "fchmod")
 _UTIME_FD = os.utime in os.supports_fd
-
-# Kinds of path in the tree being built.
-_IMPLICIT_DIR = 0  # made because a member lives below it
-_DIR = 1
-_FILE = 2
-_LINK = 3
-_DIRS = (_DIR, _IMPLICIT_DIR)
-
-_TAR_REGULAR = frozenset((tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE))
-_TAR_TYPE_NAMES = {
-    tarfile.LNKTYPE: "a hard link",
-    tarfile.CHRTYPE: "a character device",
-    tarfile.BLKTYPE: "a block device",
-    tarfile.FIFOTYPE: "a FIFO",
-    tarfile.GNUTYPE_SPARSE: "a sparse file",
-}
-_MODE_TYPE_NAMES = {
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFIFO: "a FIFO",
-    stat.S_IFSOCK: "a socket",
-}
-_ONLY = "(only files, directories and symlinks are allowed)"
 
 
 @dataclass(frozen=True)
@@ -168,105 +150,16 @@ _backend = _best_backend()
 GZIP_BACKEND = _backend.name
 
 
-# --------------------------------------------------------------------------- errors
-
-
-def _show(name: str) -> str:
-    """A name fit for a one-line message: control characters escaped, length capped."""
-    if not name.isprintable():
-        name = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
-    if len(name) > _SHOW_NAME_MAX:
-        name = name[:_SHOW_NAME_MAX] + "..."
-    return name
-
-
-class _Reporter:
-    """Builds the one-line ArchiveError: archive file name, member, reason."""
-
-    def __init__(self, label: str) -> None:
-        self.label = _show(label)
-
-    def member(self, name: str, reason: str) -> NoReturn:
-        raise ArchiveError(f"{self.label}: member '{_show(name)}' {reason}", hint=_REJECTED)
-
-    def archive(self, reason: str) -> NoReturn:
-        raise ArchiveError(f"{self.label}: {reason}", hint=_REJECTED)
-
-
 # --------------------------------------------------------------------------- tree
 
 
-class _Tree:
-    """The tree being built in `dest`: name and path rules, symlink resolution, caps."""
-
-    def __init__(
-        self, report: _Reporter, dest: Path, max_members: int, max_bytes: int, max_depth: int
-    ) -> None:
-        self.report = report
-        self.max_depth = max_depth
-        self.dest = os.fspath(dest)
-        self.prefix = os.path.join(self.dest, "")
-        self.max_members = max_members
-        self.max_bytes = max_bytes
-        self.kinds: dict[str, int] = {"": _IMPLICIT_DIR}
-        self.links: dict[str, str] = {}
-        self.members = 0
-        self.files = 0
-        self.dirs = 0
-        self.symlinks = 0
-        self.declared = 0  # sizes promised by headers, checked before any writing
-        self.written = 0  # bytes actually written
-        self._follow_budget = 0
-        self.current = ""  # the member being handled, for errors from the file system
-        self.sha256 = ""
+class _Tree(Rules):
+    """The tree being built in `dest`: each entry created once its member passed the rules."""
 
     def stats(self) -> ExtractStats:
         return ExtractStats(
             self.members, self.files, self.dirs, self.symlinks, self.written, self.sha256
         )
-
-    # -- caps and names
-
-    def count_member(self, raw: str) -> None:
-        self.current = raw
-        self.members += 1
-        if self.members > self.max_members:
-            self.report.member(raw, f"exceeds the cap of {self.max_members} archive members")
-
-    def reserve(self, raw: str, size: int) -> None:
-        """Count a member's declared size against the cap before any of it is written."""
-        self.declared += size
-        if size < 0 or self.declared > self.max_bytes:
-            what = (
-                f"declares {size} bytes"
-                if size < 0 or size > self.max_bytes
-                else f"brings the unpacked total to {self.declared} bytes"
-            )
-            self.report.member(raw, f"{what}, over the cap of {self.max_bytes} unpacked bytes")
-
-    def rel_path(self, raw: str) -> str:
-        """Normalise a member name to a path below the stripped root ("" is the root)."""
-        report = self.report
-        if "\x00" in raw:
-            report.member(raw, "contains a NUL byte")
-        if "\\" in raw:
-            report.member(raw, "contains a backslash")
-        if raw.startswith("/"):
-            report.member(raw, "is an absolute path")
-        if len(raw) >= 2 and raw[1] == ":" and raw[0].isascii() and raw[0].isalpha():
-            report.member(raw, "starts with a drive letter")
-        parts = [p for p in raw.split("/") if p and p != "."]
-        if ".." in parts:
-            report.member(raw, "escapes the archive root")
-        if not parts or parts[0] != ARCHIVE_ROOT:
-            report.member(raw, f"is outside the single '{ARCHIVE_ROOT}/' root")
-        if len(parts) - 1 > self.max_depth:
-            report.member(
-                raw, f"is nested {len(parts) - 1} levels deep, over the cap of {self.max_depth}"
-            )
-        if os.name == "nt" and any(":" in p for p in parts):
-            report.member(raw, "contains ':'")
-        return "/".join(parts[1:])
 
     def _new(self, rel: str, raw: str) -> None:
         """Refuse a second member for `rel`, and make sure its parent directory exists."""
@@ -274,7 +167,7 @@ class _Tree:
             self.report.member(raw, "is a duplicate of an earlier member")
         parent = rel.rpartition("/")[0]
         kind = self.kinds.get(parent)
-        if kind in _DIRS:
+        if kind in DIRS:
             return
         missing: list[str] = []
         path = parent
@@ -282,13 +175,13 @@ class _Tree:
             missing.append(path)
             path = path.rpartition("/")[0]
             kind = self.kinds.get(path)
-        if kind == _LINK:
+        if kind == LINK:
             self.report.member(raw, f"goes through the symlink '{ARCHIVE_ROOT}/{path}'")
-        if kind == _FILE:
+        if kind == FILE:
             self.report.member(raw, f"goes through the file '{ARCHIVE_ROOT}/{path}'")
         for path in reversed(missing):
             self._mkdir(path, raw)
-            self.kinds[path] = _IMPLICIT_DIR
+            self.kinds[path] = IMPLICIT_DIR
 
     def _mkdir(self, rel: str, raw: str) -> None:
         full = self.prefix + rel
@@ -304,28 +197,24 @@ class _Tree:
             raw, "collides with an earlier member on this file system (case-insensitive?)"
         )
 
-    def _not_root(self, rel: str, raw: str) -> None:
-        if not rel:
-            self.report.member(raw, f"is the '{ARCHIVE_ROOT}' root but not a directory")
-
     # -- entries
 
     def add_dir(self, rel: str, raw: str, member: tarfile.TarInfo) -> None:
-        if self.kinds.get(rel) == _IMPLICIT_DIR:  # made earlier for a member below it
+        if self.kinds.get(rel) == IMPLICIT_DIR:  # made earlier for a member below it
             self.data_filter(member, rel, raw)
-            self.kinds[rel] = _DIR
+            self.kinds[rel] = DIR
             return
         self._new(rel, raw)
         self.data_filter(member, rel, raw)
         self._mkdir(rel, raw)
-        self.kinds[rel] = _DIR
+        self.kinds[rel] = DIR
 
     def add_file(self, rel: str, raw: str, member: tarfile.TarInfo) -> tuple[str, int]:
         """Check and record a regular file; its full path and permissions to create it with."""
         self._not_root(rel, raw)
         self._new(rel, raw)
         self.data_filter(member, rel, raw)
-        self.kinds[rel] = _FILE
+        self.kinds[rel] = FILE
         self.files += 1
         # Owner-executable means 0o755 (as tarfile's data filter decides), else 0o644:
         # setuid, setgid, sticky and group/other write bits are dropped.
@@ -341,71 +230,9 @@ class _Tree:
             os.symlink(target, self.prefix + rel)
         except FileExistsError:
             self.collision(raw)
-        self.kinds[rel] = _LINK
+        self.kinds[rel] = LINK
         self.links[rel] = target
         self.symlinks += 1
-
-    # -- symlinks
-
-    def _check_target(self, rel: str, raw: str, target: str) -> None:
-        """Refuse a symlink target that leaves the tree, resolved as the kernel would."""
-        report = self.report
-        shown = _show(target)
-        if not target:
-            report.member(raw, "is a symlink with an empty target")
-        if len(target) > _MAX_SYMLINK_TARGET:
-            report.member(raw, "is a symlink with an overlong target")
-        if "\x00" in target or "\\" in target:
-            report.member(raw, f"is a symlink to '{shown}' (NUL or backslash)")
-        if target.startswith("/") or (len(target) >= 2 and target[1] == ":"):
-            report.member(raw, f"is a symlink to the absolute path '{shown}'")
-        self._follow_budget = _MAX_SYMLINKS_FOLLOWED
-        self._resolve(rel.split("/")[:-1], target, raw, shown)
-
-    def _resolve(self, stack: list[str], target: str, raw: str, shown: str) -> list[str]:
-        """Walk `target` from directory `stack` through the tree so far, following symlinks.
-
-        `..` may only leave a directory that exists in the tree now: a component not
-        known yet could become a symlink later and send the `..` elsewhere.
-        """
-        report = self.report
-        for comp in target.split("/"):
-            if comp in ("", "."):
-                continue
-            if comp == "..":
-                if not stack:
-                    report.member(raw, f"is a symlink to '{shown}', which leaves the tree")
-                if self.kinds.get("/".join(stack)) not in _DIRS:
-                    report.member(
-                        raw,
-                        f"is a symlink to '{shown}', whose '..' leaves '{_show(stack[-1])}', "
-                        "which is not a directory in the tree",
-                    )
-                stack.pop()
-                continue
-            stack.append(comp)
-            key = "/".join(stack)
-            if self.kinds.get(key) == _LINK:
-                self._follow_budget -= 1
-                if self._follow_budget < 0:
-                    report.member(raw, f"is a symlink to '{shown}', through a symlink loop")
-                stack.pop()
-                stack = self._resolve(stack, self.links[key], raw, shown)
-        return stack
-
-    # -- defence in depth
-
-    def data_filter(self, member: tarfile.TarInfo, rel: str, raw: str) -> None:
-        """tarfile's own 'data' filter on the member as it lands in dest (stripped name)."""
-        member.name = rel
-        # Ownership is never applied. Cleared, a plain file leaves the filter nothing to
-        # change, and it skips copying the TarInfo (~7 us a member).
-        member.uid = member.gid = None  # type: ignore[assignment]
-        member.uname = member.gname = None  # type: ignore[assignment]
-        try:
-            tarfile.data_filter(member, self.dest)
-        except tarfile.FilterError as exc:
-            self.report.member(raw, f"is refused by tarfile's data filter ({exc})")
 
 
 # --------------------------------------------------------------------------- gzip stream
@@ -691,11 +518,11 @@ class _Writer:
 # --------------------------------------------------------------------------- tar
 
 
-def _extract_tar(fd: int, tree: _Tree, report: _Reporter) -> None:
+def _extract_tar(fd: int, tree: _Tree, report: Reporter) -> None:
     current = ["(none yet)"]
 
     def stream_error(reason: str) -> NoReturn:
-        report.archive(f"{reason} (at member '{_show(current[0])}')")
+        report.archive(f"{reason} (at member '{show(current[0])}')")
 
     pump = _Pump(fd, _backend)
     writer = _Writer(_WRITER_MODE)
@@ -719,7 +546,7 @@ def _extract_tar(fd: int, tree: _Tree, report: _Reporter) -> None:
         if isinstance(exc, FileExistsError):
             tree.collision(raw)
         raise InstallError(
-            f"{report.label}: extracting member '{_show(raw)}' into {tree.dest} failed: {exc}",
+            f"{report.label}: extracting member '{show(raw)}' into {tree.dest} failed: {exc}",
             hint="check free space and permissions, then retry",
         ) from exc
     if tree.written != tree.declared:
@@ -727,7 +554,7 @@ def _extract_tar(fd: int, tree: _Tree, report: _Reporter) -> None:
 
 
 def _tar_members(
-    tree: _Tree, report: _Reporter, stream: _TarStream, writer: _Writer, current: list[str]
+    tree: _Tree, report: Reporter, stream: _TarStream, writer: _Writer, current: list[str]
 ) -> None:
     try:
         tf = tarfile.TarFile(
@@ -746,7 +573,7 @@ def _tar_members(
             member = tf.next()
         except tarfile.TarError as exc:
             what = "truncated" if stream.eof else f"corrupt ({exc})"
-            report.archive(f"the tar data is {what} after member '{_show(current[0])}'")
+            report.archive(f"the tar data is {what} after member '{show(current[0])}'")
         if member is None:
             break
         raw = member.name
@@ -756,7 +583,7 @@ def _tar_members(
         size = member.size
         tree.reserve(raw, size)
         mtype = member.type
-        if mtype in _TAR_REGULAR and member.sparse is None:
+        if mtype in TAR_REGULAR and member.sparse is None:
             path, perm = tree.add_file(rel, raw, member)
             mtime = member.mtime
             left = size
@@ -778,9 +605,9 @@ def _tar_members(
                     break
             continue
         if mtype != tarfile.DIRTYPE and mtype != tarfile.SYMTYPE:
-            report.member(raw, f"is {_tar_kind(member)} {_ONLY}")
+            report.member(raw, f"is {tar_kind(member)} {ONLY}")
         if size:
-            report.member(raw, f"is a {_tar_kind(member)} carrying data")
+            report.member(raw, f"is a {tar_kind(member)} carrying data")
         if mtype == tarfile.DIRTYPE:
             tree.add_dir(rel, raw, member)
         else:
@@ -793,23 +620,11 @@ def _tar_members(
         report.archive("the tar archive has no members")
     last = stream.last_read
     if len(last) < tarfile.BLOCKSIZE:
-        report.archive(f"the tar data is truncated after member '{_show(current[0])}'")
+        report.archive(f"the tar data is truncated after member '{show(current[0])}'")
     if last.strip(b"\x00"):
-        report.archive(f"the tar data has a corrupt header after member '{_show(current[0])}'")
+        report.archive(f"the tar data has a corrupt header after member '{show(current[0])}'")
     if not stream.rest_is_zeros(_MAX_TRAILING_ZEROS):
         report.archive("unexpected data follows the end of the tar archive")
-
-
-def _tar_kind(member: tarfile.TarInfo) -> str:
-    if member.sparse is not None:
-        return "a sparse file"
-    if member.type in _TAR_TYPE_NAMES:
-        return _TAR_TYPE_NAMES[member.type]
-    if member.type == tarfile.DIRTYPE:
-        return "directory"
-    if member.type == tarfile.SYMTYPE:
-        return "symlink"
-    return f"of unsupported tar type {member.type!r}"
 
 
 # --------------------------------------------------------------------------- zip
@@ -824,7 +639,7 @@ _ZIP_ERRORS = (
 )
 
 
-def _extract_zip(fh: BinaryIO, tree: _Tree, report: _Reporter) -> None:
+def _extract_zip(fh: BinaryIO, tree: _Tree, report: Reporter) -> None:
     hasher = hashlib.sha256()
     fh.seek(0)
     while chunk := fh.read(_READ_SIZE):
@@ -850,7 +665,7 @@ def _extract_zip(fh: BinaryIO, tree: _Tree, report: _Reporter) -> None:
             _zip_member(zf, info, tree, report)
 
 
-def _zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tree: _Tree, report: _Reporter) -> None:
+def _zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tree: _Tree, report: Reporter) -> None:
     raw = info.filename
     tree.count_member(raw)
     rel = tree.rel_path(raw)
@@ -858,8 +673,8 @@ def _zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tree: _Tree, report:
         report.member(raw, "is encrypted")
     unix_mode = info.external_attr >> 16 if info.create_system == 3 else 0
     ftype = stat.S_IFMT(unix_mode)
-    if ftype in _MODE_TYPE_NAMES:
-        report.member(raw, f"is {_MODE_TYPE_NAMES[ftype]} {_ONLY}")
+    if ftype in MODE_TYPE_NAMES:
+        report.member(raw, f"is {MODE_TYPE_NAMES[ftype]} {ONLY}")
     ti = tarfile.TarInfo(raw)  # for tarfile's data filter, like a tar member
     ti.mode = stat.S_IMODE(unix_mode) or 0o644
     if info.is_dir() or ftype == stat.S_IFDIR:
@@ -869,14 +684,14 @@ def _zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tree: _Tree, report:
         tree.add_dir(rel, raw, ti)
         return
     if ftype == stat.S_IFLNK:
-        if info.file_size > _MAX_SYMLINK_TARGET:
+        if info.file_size > MAX_SYMLINK_TARGET:
             report.member(raw, "is a symlink with an overlong target")
         ti.type = tarfile.SYMTYPE
         ti.linkname = _zip_read(zf, info, report).decode("utf-8", "surrogateescape")
         tree.add_symlink(rel, raw, ti)
         return
     if ftype not in (0, stat.S_IFREG):
-        report.member(raw, f"has an unknown file type {oct(ftype)} {_ONLY}")
+        report.member(raw, f"has an unknown file type {oct(ftype)} {ONLY}")
     ti.type = tarfile.REGTYPE
     ti.size = info.file_size
     path, perm = tree.add_file(rel, raw, ti)
@@ -904,19 +719,19 @@ def _zip_mtime(info: zipfile.ZipInfo) -> float:
         return 0.0
 
 
-def _zip_read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, report: _Reporter) -> bytes:
+def _zip_read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, report: Reporter) -> bytes:
     try:
         with zf.open(info) as src:
-            data = src.read(_MAX_SYMLINK_TARGET + 1)
+            data = src.read(MAX_SYMLINK_TARGET + 1)
     except (*_ZIP_ERRORS, OSError) as exc:
         report.member(info.filename, f"is corrupt ({exc})")
-    if len(data) > _MAX_SYMLINK_TARGET:
+    if len(data) > MAX_SYMLINK_TARGET:
         report.member(info.filename, "is a symlink with an overlong target")
     return data
 
 
 def _zip_copy(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, fd: int, tree: _Tree, report: _Reporter
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, fd: int, tree: _Tree, report: Reporter
 ) -> int:
     """Copy one member, counting real bytes: a header that lies cannot bust the cap."""
     written = 0
@@ -942,7 +757,7 @@ def _zip_copy(
 # --------------------------------------------------------------------------- entry
 
 
-def _sniff(fd: int, report: _Reporter) -> str:
+def _sniff(fd: int, report: Reporter) -> str:
     """The archive kind from its first bytes: go.dev serves .tar.gz, and .zip for Windows."""
     try:
         head = _read_at(fd, 512, 0)
@@ -980,7 +795,7 @@ def extract(
     """
     if isinstance(archive, str | os.PathLike):
         path = Path(archive)
-        report = _Reporter(name or path.name)
+        report = Reporter(name or path.name)
         try:
             fd = open_regular(path)
         except OSError as exc:
@@ -988,13 +803,13 @@ def extract(
         with os.fdopen(fd, "rb") as fh:
             return _extract(fh, dest, report, max_members, max_bytes, max_depth)
     label = name or os.path.basename(str(getattr(archive, "name", "archive")))
-    return _extract(archive, dest, _Reporter(label), max_members, max_bytes, max_depth)
+    return _extract(archive, dest, Reporter(label), max_members, max_bytes, max_depth)
 
 
 def _extract(
     fh: BinaryIO,
     dest: Path,
-    report: _Reporter,
+    report: Reporter,
     max_members: int,
     max_bytes: int,
     max_depth: int,
@@ -1015,7 +830,7 @@ def _extract(
             _extract_tar(fd, tree, report)
     except OSError as exc:
         raise InstallError(
-            f"{report.label}: extracting member '{_show(tree.current)}' into {dest} failed: {exc}",
+            f"{report.label}: extracting member '{show(tree.current)}' into {dest} failed: {exc}",
             hint="check free space and permissions, then retry",
         ) from exc
     return tree.stats()
