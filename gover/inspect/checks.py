@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gover import fsutil
-from gover.errors import BuildInfoError, NotInstalledError, UsageError
+from gover.errors import BuildInfoError, NotInstalledError, UsageError, io_error
 from gover.inspect import buildinfo
-from gover.select import resolve
+from gover.select import gomod, resolve
 from gover.versions import GoVersion, VersionRequest
 
 
@@ -138,60 +137,23 @@ def check_binaries(targets: list[Path], expect: Expectation, recursive: bool) ->
     return results
 
 
-# ---- go.mod / go.work -------------------------------------------------------------------------
+# ---- go.mod / go.work: read by gomod.py, the reader resolution uses -----------------------
 
 
-MODFILE_LIMIT = 16 << 20  # a go.mod or go.work larger than this is refused
-
-
-@dataclass(frozen=True)
-class ModFile:
-    path: Path
-    go: str | None  # "1.22.3"
-    toolchain: str | None  # "go1.22.10" (None when absent or "default")
+ModFile = gomod.ModFile
 
 
 def parse_modfile(path: Path) -> ModFile:
-    try:  # non-blocking, regular files only, capped: a FIFO or /dev/zero never hangs
-        text = fsutil.read_capped(path, MODFILE_LIMIT).decode("utf-8", errors="replace")
+    """`path`'s go and toolchain lines within the first gomod.LIMIT bytes, as the resolver
+    and the shims read them."""
+    try:  # non-blocking, regular files only, bounded: a FIFO or /dev/zero never hangs
+        return gomod.read(path)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
-    go = toolchain = None
-    depth = 0
-    for raw in text.splitlines():
-        line = raw.split("//", 1)[0].strip()
-        if not line:
-            continue
-        if line.endswith("("):
-            depth += 1
-            continue
-        if line == ")":
-            depth = max(0, depth - 1)
-            continue
-        if depth:
-            continue
-        words = line.split()
-        if words[0] == "go" and len(words) > 1 and go is None:
-            go = words[1]
-        elif words[0] == "toolchain" and len(words) > 1 and toolchain is None:
-            toolchain = None if words[1] == "default" else words[1]
-    return ModFile(path, go, toolchain)
+        raise io_error("read", path, exc, kind=UsageError) from None
 
 
 def find_modfile(cwd: Path) -> Path | None:
-    """The file that pins the version here, by resolve.py's rules: the nearest go.work or
-    go.mod, a go.mod deferring to a go.work above it unless GOWORK=off. (A GOWORK naming a
-    file is not followed, as the resolver and the shims do not follow it either.)"""
-    gowork = os.environ.get("GOWORK", "")
-    for d in (cwd, *cwd.parents):
-        if gowork != "off" and (d / "go.work").is_file():
-            return d / "go.work"
-        if (d / "go.mod").is_file():
-            for up in d.parents:
-                if gowork != "off" and (up / "go.work").is_file():
-                    return up / "go.work"
-            return d / "go.mod"
-    return None
+    return gomod.find(cwd)
 
 
 @dataclass(frozen=True)
@@ -200,6 +162,36 @@ class GomodResult:
     selected: GoVersion | None  # None when no installed Go satisfies the selection
     source: str
     problems: tuple[str, ...]
+
+
+def _file_problems(mod: ModFile, selected: GoVersion, source: str) -> list[str]:
+    path = mod.path
+    problems: list[str] = []
+    if mod.go is not None:
+        need = mod.go_pin
+        if need is None:
+            problems.append(f"{path}: go line {mod.go!r} is not a Go version")
+        elif need.version is not None and selected < need.version:
+            problems.append(
+                f"{path}: requires go >= {mod.go} but the selected Go is {selected.tag} "
+                f"({source}); it cannot build this module; run: gover install {mod.go}"
+            )
+    if mod.toolchain is not None:
+        want = mod.toolchain_pin
+        if want is None or want.version is None:
+            problems.append(f"{path}: toolchain line {mod.toolchain!r} is not a Go toolchain name")
+        elif want.version != selected:
+            problems.append(
+                f"{path}: toolchain {mod.toolchain} but the selected Go is {selected.tag} "
+                f"({source}); run: gover install {want.text} (or update the toolchain line)"
+            )
+    if mod.go is None and mod.toolchain is None and mod.truncated:
+        problems.append(
+            f"{path}: no go or toolchain line in the first {gomod.LIMIT} bytes, which is all "
+            f"gover reads, so it does not pin the Go here (selected: {selected.tag}, {source}); "
+            "move the go line to the top"
+        )
+    return problems
 
 
 def check_gomod(cwd: Path | None = None) -> GomodResult:
@@ -214,23 +206,5 @@ def check_gomod(cwd: Path | None = None) -> GomodResult:
         return GomodResult(mod, None, "", (f"{path}: {exc}",))
     assert expect.request.version is not None
     selected = expect.request.version
-    problems: list[str] = []
-    if mod.go is not None:
-        need = GoVersion.try_parse(mod.go)
-        if need is None:
-            problems.append(f"{path}: go line {mod.go!r} is not a Go version")
-        elif selected < need:
-            problems.append(
-                f"{path}: requires go >= {mod.go} but the selected Go is {selected.tag} "
-                f"({expect.source}); it cannot build this module; run: gover install {mod.go}"
-            )
-    if mod.toolchain is not None:
-        want = GoVersion.try_parse(mod.toolchain)
-        if want is None or not mod.toolchain.startswith("go"):
-            problems.append(f"{path}: toolchain line {mod.toolchain!r} is not a Go toolchain name")
-        elif want != selected:
-            problems.append(
-                f"{path}: toolchain {mod.toolchain} but the selected Go is {selected.tag} "
-                f"({expect.source}); run: gover install {want.name} (or update the toolchain line)"
-            )
+    problems = _file_problems(mod, selected, expect.source)
     return GomodResult(mod, selected, expect.source, tuple(problems))

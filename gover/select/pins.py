@@ -8,14 +8,15 @@ from pathlib import Path
 
 from gover import paths
 from gover.constants import VERSION_FILE_LIMIT
-from gover.errors import GoverError, NotInstalledError, VersionError
+from gover.errors import GoverError, NotInstalledError, VersionError, io_error
 from gover.fsutil import UnsafePathError, file_kind, read_capped, write_atomic
 from gover.select import resolve
-from gover.versions import ACCEPTED_FORMS, show
+from gover.versions import ACCEPTED_FORMS, PinToken, show
 
 
-def parse_token(text: str) -> str:
-    token = resolve.normalize_token(text.strip())
+def parse_pin(text: str) -> PinToken:
+    """What `gover local/global/shell/exec` were given, parsed once (the version-file grammar)."""
+    token = PinToken.parse(text.strip())
     if token is None:
         raise VersionError(
             f"{show(text)} is not a Go version", f"use e.g. {ACCEPTED_FORMS} or system"
@@ -23,15 +24,21 @@ def parse_token(text: str) -> str:
     return token
 
 
-def check_installed(token: str, force: bool) -> str | None:
+def parse_token(text: str) -> str:
+    """parse_pin's canonical text, for callers that pass it on as a string (GOVER_VERSION)."""
+    return parse_pin(text).text
+
+
+def check_installed(token: PinToken | str, force: bool) -> str | None:
     """The installed name `token` selects now; NotInstalledError unless `force`."""
-    if token == "system":
+    want = token if isinstance(token, PinToken) else parse_pin(token)
+    if want.is_system:
         return None
-    name = resolve.lookup(resolve.Pin(token, "file", None))
+    name = resolve.lookup(resolve.Pin(want, "file", None))
     if name is None and not force:
         raise NotInstalledError(
-            f"go {token} is not installed",
-            f"run: gover install {token} (or pass --force to pin it anyway)",
+            f"go {want.text} is not installed",
+            f"run: gover install {want.text} (or pass --force to pin it anyway)",
         )
     return name
 
@@ -45,7 +52,7 @@ def _holds_a_pin(data: bytes) -> bool:
     for line in text.splitlines():
         words = line.split()
         if words and not words[0].startswith("#"):
-            return resolve.normalize_token(words[0]) is not None
+            return PinToken.parse(words[0]) is not None
     return True
 
 
@@ -85,15 +92,21 @@ def pin_target(path: Path) -> Path:
 
 
 def write_pin(path: Path, text: str, force: bool) -> tuple[str, str | None]:
-    token = parse_token(text)
+    """Pin `text` in `path`; returns the canonical text written and the installed name."""
+    token = parse_pin(text)
     name = check_installed(token, force)
     target = pin_target(path)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         mode = 0o644
-    write_atomic(target, token + "\n", mode=mode)
-    return token, name
+    except OSError as exc:
+        raise io_error("inspect", target, exc) from None
+    try:
+        write_atomic(target, token.text + "\n", mode=mode)
+    except OSError as exc:
+        raise io_error("write", target, exc, "check the directory's permissions") from None
+    return token.text, name
 
 
 def local_file(cwd: Path | None = None) -> Path:
@@ -105,6 +118,8 @@ def unset(path: Path) -> bool:
         path.unlink()
     except FileNotFoundError:
         return False
+    except OSError as exc:
+        raise io_error("remove", path, exc) from None
     return True
 
 
