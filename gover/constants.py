@@ -88,3 +88,8 @@ DEADLINE_BASE = 60.0  # seconds: the automatic overall deadline of any request..
 DEADLINE_RATE = 256 << 10  # ...plus one second per this many bytes expected
 MAX_SIGNATURE_BYTES = 64 << 10  # a .asc file, wherever it comes from
 MAX_INDEX_BYTES = 64 << 20  # the release index, fetched or cached
+
+# The version grammar in pin files (versions.PIN_GRAMMAR; rendered into shims/resolve.sh's
+# case patterns and the fish and pwsh hooks by gover/select/shims.py and hooks.py).
+VERSION_MAX_DIGITS = 9  # per number: the sh resolver compares them with shell arithmetic
+VERSION_KINDS = ("alpha", "beta", "rc")  # pre-release kinds, in cmd/go order

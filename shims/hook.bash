@@ -8,7 +8,6 @@
 if shopt -q expand_aliases; then _gv_hook_ea=1; else _gv_hook_ea=; fi
 shopt -u expand_aliases
 
-_gv_data=@DATA@
 _gv_bom='@BOM@'
 _gv_cr='@CR@'
 

@@ -18,12 +18,16 @@ set -g __gv_aliases @ALIASES@
 set -g __gv_global @GLOBAL@
 set -g __gv_shimgo @SHIMGO@
 set -g __gv_receipt @RECEIPT@
+# The go executables of a tree, under its root (store.installed_rule): any one counts.
+set -g __gv_goexes @GOEXES@
+set -g __gv_envname @ENV_VERSION@
 set -g __gv_marker @MARKER@
 set -g __gv_limit @LIMIT@
 # od(1), found when the hook was made: __gv_lines runs it whatever PATH holds then.
 set -g __gv_od @OD@
-# The version grammar (resolve.py's _TOKEN_RE): numbers of 1-9 digits without leading zeros.
-set -g __gv_grammar '^(?:[1-9][0-9]{0,8}|0)(?:\.(?:[1-9][0-9]{0,8}|0)(?:\.(?:[1-9][0-9]{0,8}|0)|(?:alpha|beta|rc)(?:[1-9][0-9]{0,8}|0)?)?)?\z'
+# The version grammar (versions.PIN_GRAMMAR) and its pre-release kinds in cmd/go order.
+set -g __gv_grammar @GRAMMAR@
+set -g __gv_kinds @KINDS@
 
 # What the previous prompt added (kept when the hook is sourced again).
 set -q __gv_hook_bin; or set -g __gv_hook_bin ''
@@ -83,14 +87,9 @@ function __gv_key
     end
     set __gk2 (string replace -r -- '[a-z].*' '' "$r")
     set -l rest (string replace -r -- '^[0-9]+' '' "$r")
-    switch "$rest"
-        case 'alpha*'
-            set __gk4 1
-        case 'beta*'
-            set __gk4 2
-        case 'rc*'
-            set __gk4 3
-    end
+    set -l kind (string replace -r -- '[0-9]+\z' '' "$rest")
+    set -l rank (contains -i -- "$kind" $__gv_kinds)
+    and set __gk4 $rank
     set -l pre (string replace -r -- '^[a-z]+' '' "$rest")
     test -n "$pre"; and set __gk5 $pre
     return 0
@@ -280,13 +279,19 @@ function __gv_mod
     return 1
 end
 
-# __gv_installed NAME: sets __gv_root and __gv_name when NAME is a complete install.
+# __gv_installed NAME: sets __gv_root and __gv_name when NAME is an install (store.is_installed:
+# a real directory, a regular non-empty receipt that is no symlink, one go executable a file).
 function __gv_installed
     set -l root "$__gv_versions/$argv[1]"
-    if test -f "$root/$__gv_receipt"; and test -f "$root/bin/go"
-        set -g __gv_root $root
-        set -g __gv_name $argv[1]
-        return 0
+    test -d "$root"; and not test -L "$root"; or return 1
+    set -l receipt "$root/$__gv_receipt"
+    test -f "$receipt"; and not test -L "$receipt"; and test -s "$receipt"; or return 1
+    for exe in $__gv_goexes
+        if test -f "$root/$exe"
+            set -g __gv_root $root
+            set -g __gv_name $argv[1]
+            return 0
+        end
     end
     return 1
 end
@@ -339,13 +344,14 @@ function __gv_resolve
     set -g __gv_tok ''
     set -g __gv_src ''
     set -g __gv_min 0
-    if test -n "$GOVER_VERSION"
-        if __gv_norm "$GOVER_VERSION"
+    set -l env_version "$$__gv_envname"
+    if test -n "$env_version"
+        if __gv_norm "$env_version"
             set __gv_tok $__gv_t
-            set __gv_src "set by GOVER_VERSION (gover shell)"
+            set __gv_src "set by $__gv_envname (gover shell)"
         else
-            __gv_show "$GOVER_VERSION"
-            __gv_warn "ignoring GOVER_VERSION=$__gv_s: not a Go version"
+            __gv_show "$env_version"
+            __gv_warn "ignoring $__gv_envname=$__gv_s: not a Go version"
         end
     end
     if test -z "$__gv_tok"

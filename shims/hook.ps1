@@ -21,9 +21,14 @@ $global:__gv_aliases = @ALIASES@
 $global:__gv_global = @GLOBAL@
 $global:__gv_shimgo = @SHIMGO@
 $global:__gv_receipt = @RECEIPT@
+# The go executables of a tree, under its root (store.installed_rule): any one counts.
+$global:__gv_goexes = [string[]]@GOEXES@
+$global:__gv_envname = @ENV_VERSION@
 $global:__gv_marker = @MARKER@
 $global:__gv_limit = @LIMIT@
-$global:__gv_grammar = '\A(?:[1-9][0-9]{0,8}|0)(?:\.(?:[1-9][0-9]{0,8}|0)(?:\.(?:[1-9][0-9]{0,8}|0)|(?:alpha|beta|rc)(?:[1-9][0-9]{0,8}|0)?)?)?\z'
+# The version grammar (versions.PIN_GRAMMAR) and its pre-release kinds in cmd/go order.
+$global:__gv_grammar = @GRAMMAR@
+$global:__gv_kinds = [string[]]@KINDS@
 $global:__gv_latin1 = [System.Text.Encoding]::GetEncoding(28591)
 
 # Results of the resolver, as in resolve.sh.
@@ -64,7 +69,7 @@ function global:__gv_valid([string]$v) {
 
 # __gv_key V: a valid version as (major, minor, patch or -1, kind rank, pre or -1).
 function global:__gv_key([string]$v) {
-    $m = [regex]::Match($v, '\A([0-9]+)(?:\.([0-9]+)(?:\.([0-9]+)|(alpha|beta|rc)([0-9]*))?)?\z')
+    $m = [regex]::Match($v, '\A([0-9]+)(?:\.([0-9]+)(?:\.([0-9]+)|([a-z]+)([0-9]*))?)?\z')
     $k = [long[]]@([long]$m.Groups[1].Value, 0, -1, 0, -1)
     if (-not $m.Groups[2].Success) {
         $k[2] = 0
@@ -73,7 +78,7 @@ function global:__gv_key([string]$v) {
         if ($m.Groups[3].Success) {
             $k[2] = [long]$m.Groups[3].Value
         } elseif ($m.Groups[4].Success) {
-            switch -CaseSensitive ($m.Groups[4].Value) { 'alpha' { $k[3] = 1 } 'beta' { $k[3] = 2 } 'rc' { $k[3] = 3 } }
+            $k[3] = [array]::IndexOf($global:__gv_kinds, $m.Groups[4].Value) + 1
             if ($m.Groups[5].Value -ne '') { $k[4] = [long]$m.Groups[5].Value }
         } elseif ($k[0] -eq 1 -and $k[1] -lt 21) {
             $k[2] = 0
@@ -292,15 +297,24 @@ function global:__gv_mod([string]$file) {
     return $false
 }
 
-# __gv_installed NAME: sets __gv_root and __gv_name when NAME is a complete install.
+# __gv_installed NAME: sets __gv_root and __gv_name when NAME is an install (store.is_installed:
+# a real directory, a regular non-empty receipt that is no symlink, one go executable a file).
 function global:__gv_installed([string]$name) {
     $root = "$($global:__gv_versions)/$name"
-    $exe = if ($IsWindows) { 'go.exe' } else { 'go' }
-    # gover's own files: existence is enough (no stat through Get-Item on this path).
-    if ([System.IO.File]::Exists("$root/$($global:__gv_receipt)") -and [System.IO.File]::Exists("$root/bin/$exe")) {
-        $global:__gv_root = $root
-        $global:__gv_name = $name
-        return $true
+    try {
+        $dir = [System.IO.DirectoryInfo]::new($root)
+        if (-not $dir.Exists -or $null -ne $dir.LinkTarget) { return $false }
+        $receipt = [System.IO.FileInfo]::new("$root/$($global:__gv_receipt)")
+        if (-not $receipt.Exists -or $null -ne $receipt.LinkTarget -or $receipt.Length -le 0) { return $false }
+    } catch {
+        return $false
+    }
+    foreach ($exe in $global:__gv_goexes) {
+        if ([System.IO.File]::Exists("$root/$exe")) {
+            $global:__gv_root = $root
+            $global:__gv_name = $name
+            return $true
+        }
     }
     return $false
 }
@@ -364,14 +378,14 @@ function global:__gv_resolve {
     $global:__gv_tok = ''
     $global:__gv_src = ''
     $global:__gv_min = 0
-    $env_version = [System.Environment]::GetEnvironmentVariable('GOVER_VERSION')
+    $env_version = [System.Environment]::GetEnvironmentVariable($global:__gv_envname)
     if ($env_version) {
         if (__gv_norm $env_version) {
             $global:__gv_tok = $global:__gv_t
-            $global:__gv_src = 'set by GOVER_VERSION (gover shell)'
+            $global:__gv_src = "set by $($global:__gv_envname) (gover shell)"
         } else {
             __gv_show $env_version
-            __gv_warn "ignoring GOVER_VERSION=$($global:__gv_s): not a Go version"
+            __gv_warn "ignoring $($global:__gv_envname)=$($global:__gv_s): not a Go version"
         }
     }
     if ($global:__gv_tok -ceq '') {

@@ -6,7 +6,6 @@
 # time. `gover hook zsh` wraps all of this in `emulate -L sh` while it is defined, so the
 # user's options (no interactive comments, aliases, ksh arrays...) cannot change its meaning.
 
-_gv_data=@DATA@
 _gv_bom='@BOM@'
 _gv_cr='@CR@'
 # A NUL: zsh's read -k keeps them (and counts them); resolve.sh's _gv_slurp drops them after.

@@ -1,7 +1,9 @@
 # gover's version resolver in POSIX sh: the same rules as gover/resolve.py, starting no
-# process. Inlined into every shim by `gover rehash` and into the bash/zsh hooks.
-# Needs: _gv_data (gover's data dir), _gv_bom and _gv_cr (a UTF-8 BOM and a CR, put in as
-# literal bytes when rendered, since $(printf) would start a process). Sets on success: _gv_root (GOROOT, or empty for
+# process. Inlined into every shim by `gover rehash` and into the bash/zsh hooks, rendered
+# by gover/select/shims.py (resolver_source): its placeholders are filled in from paths.py,
+# constants.py and store.is_installed, so none of those facts is typed out here.
+# Needs: _gv_bom and _gv_cr (a UTF-8 BOM and a CR, put in as literal bytes when rendered,
+# since $(printf) would start a process). Sets on success: _gv_root (GOROOT, or empty for
 # system), _gv_sys (the system go, for system), _gv_tok (what was asked), _gv_src (why).
 # Returns 0 when a toolchain was chosen, 1 when the choice is not installed, 2 when the
 # choice is "system" but no system go exists.
@@ -12,6 +14,12 @@
 # readable regular file is skipped with a warning. $PWD is cleaned as pathlib does ("."
 # parts, repeated and trailing slashes dropped; ".." kept).
 
+# gover's store (paths.py): installs, alias files, the global file, its own go shim.
+_gv_versions=@VERSIONS@
+_gv_aliases=@ALIASES@
+_gv_global=@GLOBAL@
+_gv_shimgo=@SHIMGO@
+
 _gv_warn() { printf 'gover: warning: %s\n' "$1" >&2; }
 
 # _gv_show WORD -> _gv_s: 'WORD' for a warning, or a stand-in when WORD holds anything but
@@ -20,9 +28,9 @@ _gv_show() {
   case $1 in *[![:print:]]*) _gv_s='(unprintable text)' ;; *) _gv_s="'$1'" ;; esac
 }
 
-# _gv_num S: S is 1-9 digits without a leading zero.
+# _gv_num S: S is 1 to VERSION_MAX_DIGITS digits without a leading zero.
 _gv_num() {
-  case $1 in '' | *[!0-9]* | 0?* | ??????????*) return 1 ;; esac
+  case $1 in '' | *[!0-9]* | 0?* | @TOO_LONG@) return 1 ;; esac
   return 0
 }
 
@@ -44,13 +52,14 @@ _gv_valid() {
   _gv_r=${_gv_r#"$_gv_m"}
   [ -z "$_gv_r" ] && return 0
   _gv_k=${_gv_r%%[0-9]*}
-  case $_gv_k in alpha | beta | rc) ;; *) return 1 ;; esac
+  case $_gv_k in @KINDS@) ;; *) return 1 ;; esac
   _gv_r=${_gv_r#"$_gv_k"}
   [ -z "$_gv_r" ] || _gv_num "$_gv_r"
 }
 
 # _gv_key V: split a valid version into _gk1 (major) _gk2 (minor) _gk3 (patch, -1 none)
-# _gk4 (kind rank: 0 none, 1 alpha, 2 beta, 3 rc) _gk5 (pre, -1 none), as cmd/go orders.
+# _gk4 (kind rank: 0 none, then 1, 2... in VERSION_KINDS order) _gk5 (pre, -1 none), as
+# cmd/go orders.
 _gv_key() {
   _gk2=0 _gk3=-1 _gk4=0 _gk5=-1
   _gk1=${1%%.*}
@@ -74,10 +83,8 @@ _gv_key() {
   esac
   _gk2=${_gv_r%%[a-z]*}
   _gv_r=${_gv_r#"$_gk2"}
-  case $_gv_r in alpha*) _gk4=1 ;; beta*) _gk4=2 ;; rc*) _gk4=3 ;; esac
-  _gv_r=${_gv_r#alpha}
-  _gv_r=${_gv_r#beta}
-  _gv_r=${_gv_r#rc}
+  case $_gv_r in @KIND_RANKS@ esac
+  _gv_r=${_gv_r#"${_gv_r%%[0-9]*}"}
   [ -n "$_gv_r" ] && _gk5=$_gv_r
   return 0
 }
@@ -101,8 +108,8 @@ _gv_norm() {
   _gv_valid "$_gv_t"
 }
 
-# The byte limit for version files: constants.VERSION_FILE_LIMIT (a test holds them equal).
-_gv_max=1024
+# The byte limit for version files: constants.VERSION_FILE_LIMIT.
+_gv_max=@LIMIT@
 _gv_nl='
 '
 
@@ -314,10 +321,12 @@ _gv_mod() {
   return 1
 }
 
-# _gv_installed NAME: sets _gv_root when versions/NAME is a complete install.
+# _gv_installed NAME: sets _gv_root when versions/NAME is an install: store.is_installed,
+# rendered (a real directory, a regular non-empty receipt, a go executable).
 _gv_installed() {
-  if [ -f "$_gv_data/versions/$1/.gover-receipt.json" ] && [ -f "$_gv_data/versions/$1/bin/go" ]; then
-    _gv_root=$_gv_data/versions/$1
+  _gv_i=$_gv_versions/$1
+  if @IS_INSTALLED@; then
+    _gv_root=$_gv_i
     _gv_name=$1
     return 0
   fi
@@ -327,13 +336,13 @@ _gv_installed() {
 # _gv_alias NAME: an alias file (prefix -> newest installed name) that points at an install.
 # Read like a version file (first line of the first 1 KiB; CR, BOM, NUL removed), silently.
 _gv_alias() {
-  [ -f "$_gv_data/aliases/$1" ] && [ -r "$_gv_data/aliases/$1" ] || return 1
+  [ -f "$_gv_aliases/$1" ] && [ -r "$_gv_aliases/$1" ] || return 1
   _gv_line() {
     _gv_a=$_gv_l
     return 0
   }
   _gv_own=1
-  _gv_lines "$_gv_data/aliases/$1" || { _gv_own= && return 1; }
+  _gv_lines "$_gv_aliases/$1" || { _gv_own= && return 1; }
   _gv_own=
   _gv_valid "$_gv_a" && _gv_installed "$_gv_a"
 }
@@ -361,8 +370,8 @@ _gv_system() {
     _gv_p=${_gv_p#*:}
     [ -n "$_gv_d" ] || _gv_d=.
     # Skip gover shim dirs: ours by inode (even through a symlink), any other by marker.
-    if [ -f "$_gv_d/go" ] && [ -x "$_gv_d/go" ] && ! [ -f "$_gv_d/.gover-shims" ] &&
-      ! [ "$_gv_d/go" -ef "$_gv_data/shims/go" ]; then
+    if [ -f "$_gv_d/go" ] && [ -x "$_gv_d/go" ] && ! [ -f "$_gv_d/"@SHIMS_MARKER@ ] &&
+      ! [ "$_gv_d/go" -ef "$_gv_shimgo" ]; then
       _gv_sys=$_gv_d/go
       return 0
     fi
@@ -373,12 +382,12 @@ _gv_system() {
 # _gv_resolve: the whole choice for $PWD. See the header for results.
 _gv_resolve() {
   _gv_root= _gv_name= _gv_sys= _gv_tok= _gv_src= _gv_min=0
-  if [ -n "${GOVER_VERSION:-}" ]; then
-    if _gv_norm "$GOVER_VERSION"; then
-      _gv_tok=$_gv_t _gv_src="set by GOVER_VERSION (gover shell)"
+  if [ -n "${@ENV_VERSION@:-}" ]; then
+    if _gv_norm "$@ENV_VERSION@"; then
+      _gv_tok=$_gv_t _gv_src="set by @ENV_VERSION@ (gover shell)"
     else
-      _gv_show "$GOVER_VERSION"
-      _gv_warn "ignoring GOVER_VERSION=$_gv_s: not a Go version"
+      _gv_show "$@ENV_VERSION@"
+      _gv_warn "ignoring @ENV_VERSION@=$_gv_s: not a Go version"
     fi
   fi
   if [ -z "$_gv_tok" ]; then
@@ -422,9 +431,9 @@ _gv_resolve() {
     done
     _gv_dir=${_gv_dir%/}
   fi
-  if [ -z "$_gv_tok" ] && _gv_reg "$_gv_data/global"; then
+  if [ -z "$_gv_tok" ] && _gv_reg "$_gv_global"; then
     _gv_own=1
-    _gv_file v "$_gv_data/global" && _gv_src="global default in $_gv_data/global"
+    _gv_file v "$_gv_global" && _gv_src="global default in $_gv_global"
     _gv_own=
   fi
   if [ -z "$_gv_tok" ]; then

@@ -219,7 +219,7 @@ def programs() -> list[str]:
 
 
 def shells() -> list[str]:
-    from gover.select.setup import SHELLS
+    from gover.select.shells import SHELLS
 
     return list(SHELLS)
 

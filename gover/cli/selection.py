@@ -60,10 +60,13 @@ def global_(
 
 
 def _shell_name(shell: str | None) -> str:
+    from gover.select import shells
+
     name = shell or Path(os.environ.get("SHELL", "sh")).name
-    if name not in ("bash", "zsh", "sh", "dash", "ksh", "fish", "pwsh", "powershell"):
+    found = shells.session_shell(name)
+    if found is None:
         raise UsageError(f"unknown shell {name!r}", "use --shell bash|zsh|sh|fish|pwsh")
-    return {"dash": "sh", "ksh": "sh", "powershell": "pwsh"}.get(name, name)
+    return found
 
 
 @app.command()
@@ -144,7 +147,7 @@ def exec_(
 @app.command()
 def env(shell_: ShellOpt = None) -> None:
     """Print exports for the selected toolchain: eval "$(gover env)"."""
-    from gover.select import hooks, pins, resolve
+    from gover.select import pins, resolve, shells
 
     name = _shell_name(shell_)
     sel = resolve.select()
@@ -158,16 +161,14 @@ def env(shell_: ShellOpt = None) -> None:
         if name == "fish":
             if key == "PATH":
                 out.append(
-                    f"set -gx PATH {' '.join(hooks.fish_quote(p) for p in value.split(os.pathsep))}"
+                    f"set -gx PATH {' '.join(shells.quote(name, p) for p in value.split(os.pathsep))}"
                 )
             else:
-                out.append(f"set -gx {key} {hooks.fish_quote(value)}")
+                out.append(f"set -gx {key} {shells.quote(name, value)}")
         elif name == "pwsh":
-            out.append(f"$Env:{key} = {hooks.pwsh_quote(value)}")
+            out.append(f"$Env:{key} = {shells.quote(name, value)}")
         else:
-            import shlex
-
-            out.append(f"export {key}={shlex.quote(value)}")
+            out.append(f"export {key}={shells.quote(name, value)}")
     output.code_lines(out)
 
 

@@ -12,19 +12,17 @@ import re
 import shutil
 from collections.abc import Callable
 
-from gover import paths
-from gover.constants import RECEIPT_NAME, SHIMS_MARKER, VERSION_FILE_LIMIT
+from gover import constants, paths, versions
 from gover.errors import UsageError
-from gover.select.shims import fill, resolver_source, sh_quote, template
-
-SHELLS = ("bash", "zsh", "fish", "pwsh")
+from gover.select.shells import SHELLS, fish_quote, pwsh_quote, sh_quote
+from gover.select.shims import fill, resolver_source, template
+from gover.toolchain import store
 
 _POSIX = re.compile(r"^# >>> posix.*?^# <<< posix\n", re.M | re.S)
 
 
 def _sh_values() -> dict[str, str]:
     return {
-        "@DATA@": sh_quote(str(paths.data_dir())),
         "@BOM@": "\ufeff",
         "@CR@": "\r",
         "@RESOLVE@": resolver_source().rstrip("\n"),
@@ -54,26 +52,29 @@ def _zsh() -> str:
     return f"{wrapper} {sh_quote(body)}\n"
 
 
-def fish_quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def pwsh_quote(value: str) -> str:
-    # PowerShell also closes a single-quoted string at the typographic quotes.
-    return "'" + re.sub("(['\u2018\u2019\u201a\u201b])", r"\1\1", value) + "'"
+def _grammar(start: str) -> str:
+    """versions.PIN_GRAMMAR as one anchored regex (fish: PCRE2, pwsh: .NET; both end at \\z,
+    which unlike $ never matches before a final newline)."""
+    return f"{start}(?:{versions.PIN_GRAMMAR})\\z"
 
 
 def _store_values(quote: Callable[[str], str]) -> dict[str, str]:
-    """What the fish and PowerShell ports need from paths.py and constants.py."""
+    """What the fish and PowerShell ports need from paths.py, constants.py, versions.py and
+    store.installed_rule(), read at render time."""
+    rule = store.installed_rule()
+    kinds = constants.VERSION_KINDS
     return {
         "@DATA@": quote(str(paths.data_dir())),
         "@VERSIONS@": quote(str(paths.versions_dir())),
         "@ALIASES@": quote(str(paths.aliases_dir())),
         "@GLOBAL@": quote(str(paths.global_version_file())),
         "@SHIMGO@": quote(str(paths.shims_dir() / "go")),
-        "@RECEIPT@": quote(RECEIPT_NAME),
-        "@MARKER@": quote(SHIMS_MARKER),
-        "@LIMIT@": str(VERSION_FILE_LIMIT),
+        "@RECEIPT@": quote(rule.receipt),
+        "@GOEXES@": " ".join(quote(exe) for exe in rule.executables),
+        "@MARKER@": quote(constants.SHIMS_MARKER),
+        "@LIMIT@": str(int(constants.VERSION_FILE_LIMIT)),
+        "@KINDS@": " ".join(quote(k) for k in kinds),
+        "@ENV_VERSION@": quote(constants.ENV_VERSION),
     }
 
 
@@ -89,11 +90,17 @@ def _od() -> str:
 def _fish() -> str:
     values = _store_values(fish_quote)
     values["@OD@"] = fish_quote(_od())
+    values["@GRAMMAR@"] = fish_quote(_grammar("^"))
     return fill(template("hook.fish"), values)
 
 
 def _pwsh() -> str:
-    return fill(template("hook.ps1"), _store_values(pwsh_quote))
+    values = _store_values(pwsh_quote)
+    values["@GRAMMAR@"] = pwsh_quote(_grammar("\\A"))
+    values["@KINDS@"] = "@(" + ", ".join(pwsh_quote(k) for k in constants.VERSION_KINDS) + ")"
+    exes = store.installed_rule().executables
+    values["@GOEXES@"] = "@(" + ", ".join(pwsh_quote(exe) for exe in exes) + ")"
+    return fill(template("hook.ps1"), values)
 
 
 _RENDER: dict[str, Callable[[], str]] = {"bash": _bash, "zsh": _zsh, "fish": _fish, "pwsh": _pwsh}

@@ -22,17 +22,8 @@ from gover import output, paths
 from gover.constants import SETUP_BACKUP_SUFFIX, SETUP_BLOCK_BEGIN, SETUP_BLOCK_END
 from gover.errors import SetupError, UsageError
 from gover.fsutil import UnsafePathError, open_regular, read_capped, write_atomic
-from gover.select.hooks import pwsh_quote
-
-SHELLS = ("bash", "zsh", "fish", "pwsh")
-_ALIASES = {"powershell": "pwsh"}
-
-HOOK_LINES = {
-    "bash": 'eval "$(gover hook bash)"',
-    "zsh": 'eval "$(gover hook zsh)"',
-    "fish": "gover hook fish | source",
-    "pwsh": "Invoke-Expression (& gover hook pwsh | Out-String)",
-}
+from gover.select import shells
+from gover.select.shells import HOOK_LINES, bash_login_file
 
 _MANAGED = "# Managed by `gover init --write`, which rewrites this block in place."
 _HOOK_RE = re.compile(r"\bgover\s+hook\b")
@@ -69,9 +60,7 @@ class Report:
 
 
 def normalize_shell(name: str) -> str | None:
-    base = Path(name.strip()).name.lstrip("-").lower().removesuffix(".exe")
-    base = _ALIASES.get(base, base)
-    return base if base in SHELLS else None
+    return shells.hook_shell(name)
 
 
 def parent_process_name() -> str | None:
@@ -90,49 +79,23 @@ def detect_shell(env: Mapping[str, str], parent: str | None) -> str | None:
     return None
 
 
-# ---- quoting --------------------------------------------------------------------------------
-
-
-def _under_home(path: Path, home: Path) -> str | None:
-    try:
-        rel = path.relative_to(home)
-    except ValueError:
-        return None
-    return rel.as_posix() if rel.parts else None
+# ---- quoting (gover/select/shells.py) ----------------------------------------------------
 
 
 def _sh_word(path: Path, home: Path) -> str:
-    """A sh/bash/zsh word for `path`, as "$HOME/…" when it is under HOME (dotfiles travel)."""
-    rel = _under_home(path, home)
-    if rel is not None:
-        return '"$HOME/' + re.sub(r'(["\\$`])', r"\\\1", rel) + '"'
-    return "'" + str(path).replace("'", "'\\''") + "'"
+    return shells.home_word("sh", path, home)
 
 
 def _fish_word(path: Path, home: Path) -> str:
-    rel = _under_home(path, home)
-    if rel is not None:
-        return '"$HOME/' + re.sub(r'(["\\$])', r"\\\1", rel) + '"'
-    return "'" + str(path).replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-# Inside PowerShell's double quotes: the typographic double quotes close the string too.
-_PWSH_DQ_SPECIAL = re.compile('(["`$\u201c\u201d\u201e])')
+    return shells.home_word("fish", path, home)
 
 
 def _pwsh_word(path: Path, home: Path) -> str:
-    """A PowerShell word for `path`: "$HOME\\…" under HOME, else single-quoted by
-    hooks.pwsh_quote (which doubles ' and the typographic single quotes U+2018 to U+201B)."""
-    rel = _under_home(path, home)
-    if rel is not None:
-        sep = "\\" if "\\" in str(home) else "/"
-        return '"$HOME' + sep + _PWSH_DQ_SPECIAL.sub(r"`\1", rel.replace("/", sep)) + '"'
-    return pwsh_quote(str(path))
+    return shells.home_word("pwsh", path, home)
 
 
 def _display(path: Path, home: Path) -> str:
-    rel = _under_home(path, home)
-    return f"~/{rel}" if rel is not None else str(path)
+    return shells.display(path, home)
 
 
 # ---- the blocks -----------------------------------------------------------------------------
@@ -258,31 +221,6 @@ def _hook_lines(path: Path) -> list[int]:
 # ---- planning -------------------------------------------------------------------------------
 
 
-def _config_home(home: Path, env: Mapping[str, str]) -> Path:
-    xdg = env.get("XDG_CONFIG_HOME", "")
-    return Path(xdg) if xdg and os.path.isabs(xdg) else home / ".config"
-
-
-def _zdotdir(home: Path, env: Mapping[str, str]) -> Path:
-    z = env.get("ZDOTDIR", "")
-    return Path(z) if z and os.path.isabs(z) else home
-
-
-def pwsh_profile(home: Path, os_name: str, env: Mapping[str, str]) -> Path:
-    """$PROFILE (current user, current host) as pwsh 7 computes it."""
-    if os_name == "win32":
-        return home / "Documents" / "PowerShell" / "Microsoft.PowerShell_profile.ps1"
-    return _config_home(home, env) / "powershell" / "Microsoft.PowerShell_profile.ps1"
-
-
-def bash_login_file(home: Path) -> Path | None:
-    """The file a bash login shell reads: the first of these that exists."""
-    for name in (".bash_profile", ".bash_login", ".profile"):
-        if (home / name).is_file():
-            return home / name
-    return None
-
-
 def plan(
     shell: str,
     home: Path,
@@ -295,18 +233,10 @@ def plan(
     env = {} if env is None else env
     shims = paths.shims_dir() if shims is None else shims
     block = rc_block(shell, shims, home)
-    if shell == "zsh":
-        rc = _zdotdir(home, env) / ".zshrc"
-        return [
-            Edit(rc, block, "every interactive zsh reads it (not ~/.zshenv: scripts read that)")
-        ]
-    if shell == "fish":
-        conf = _config_home(home, env) / "fish" / "conf.d" / "gover.fish"
-        return [Edit(conf, block, "fish sources every file in conf.d at startup")]
-    if shell == "pwsh":
-        prof = pwsh_profile(home, os_name, env)
-        return [Edit(prof, block, "$PROFILE: PowerShell runs it at startup")]
-    edits = [Edit(home / ".bashrc", block, "every interactive non-login bash reads it")]
+    rc, reason = shells.startup_file(shell, home, os_name, env)
+    edits = [Edit(rc, block, reason)]
+    if shell != "bash":
+        return edits
     login = bash_login_file(home)
     if login is None and os_name == "darwin":
         login = home / ".bash_profile"
@@ -329,9 +259,9 @@ def check(
     """(warnings, notes): hook lines where they do not work or would run twice, and gaps."""
     warnings: list[str] = []
     notes: list[str] = []
-    zdot = _zdotdir(home, env)
+    zdot = shells.zdotdir(home, env)
     if shell == "bash":
-        for name in (".bash_profile", ".bash_login", ".profile"):
+        for name in shells.BASH_LOGIN_FILES:
             for n in _hook_lines(home / name):
                 warnings.append(
                     f"{_display(home / name, home)}:{n} runs `gover hook`, but only login shells "
@@ -360,7 +290,7 @@ def check(
                     "Move it to .zshrc (what --write does)"
                 )
     if shell == "fish":
-        config = _config_home(home, env) / "fish" / "config.fish"
+        config = shells.fish_config(home, env)
         for n in _hook_lines(config):
             warnings.append(
                 f"{_display(config, home)}:{n} runs `gover hook` too; remove it there, "

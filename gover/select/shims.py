@@ -15,24 +15,22 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shlex
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gover import fsutil, paths
-from gover.constants import MAX_SHIM_DEPTH, SHIMS_MARKER
+from gover import constants, fsutil, paths
+from gover.constants import ENV_VERSION, SHIMS_MARKER
 from gover.errors import InstallError
 from gover.fsutil import write_atomic
+from gover.select.shells import quote, sh_quote
 from gover.toolchain import store
 from gover.versions import GoVersion
 
 _UNSET = "__gover_unset__"
 
 
-def sh_quote(value: str) -> str:
-    return "'" + value.replace("'", "'\\''") + "'"
 
 
 _PLACEHOLDER = re.compile(r"@[A-Z_]+@")
@@ -53,22 +51,71 @@ def gover_command() -> list[str]:
     return [sys.executable, "-m", "gover"]
 
 
+_WORD = re.compile(r"[A-Za-z0-9._-]+")
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_SH_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _plain(value: str, pattern: re.Pattern[str] = _WORD) -> str:
+    """`value` for a place in a template where quotes would change its meaning (a case
+    pattern, inside double quotes, a variable name): refused unless plainly safe there."""
+    if pattern.fullmatch(value) is None:
+        raise ValueError(f"{value!r} cannot be rendered into a shim unquoted")
+    return value
+
+
+def sh_installed_test(var: str) -> str:
+    """store.is_installed as a sh condition on the directory in $var (builtins only): a real
+    directory, its receipt a regular non-empty file (not a symlink), a go executable a file."""
+    rule = store.installed_rule()
+    d = f'"${_plain(var, _SH_NAME)}"'
+    receipt = f"{d}/{sh_quote(rule.receipt)}"
+    gos = " || ".join(f"[ -f {d}/{sh_quote(exe)} ]" for exe in rule.executables)
+    return (
+        f"[ -d {d} ] && ! [ -L {d} ] && [ -f {receipt} ] && ! [ -L {receipt} ] && "
+        f"[ -s {receipt} ] && {{ {gos}; }}"
+    )
+
+
+def resolver_values() -> dict[str, str]:
+    """What shims/resolve.sh needs from paths.py and constants.py, read at render time."""
+    kinds = [_plain(k, re.compile(r"[a-z]+")) for k in constants.VERSION_KINDS]
+    ranks = " ".join(f"{k} | {k}[0-9]*) _gk4={i} ;;" for i, k in enumerate(kinds, 1))
+    return {
+        "@VERSIONS@": sh_quote(str(paths.versions_dir())),
+        "@ALIASES@": sh_quote(str(paths.aliases_dir())),
+        "@GLOBAL@": sh_quote(str(paths.global_version_file())),
+        "@SHIMGO@": sh_quote(str(paths.shims_dir() / "go")),
+        "@SHIMS_MARKER@": sh_quote(constants.SHIMS_MARKER),
+        "@LIMIT@": str(int(constants.VERSION_FILE_LIMIT)),
+        "@TOO_LONG@": "?" * (int(constants.VERSION_MAX_DIGITS) + 1) + "*",
+        "@KINDS@": " | ".join(kinds),
+        "@KIND_RANKS@": ranks,
+        "@ENV_VERSION@": _plain(constants.ENV_VERSION, _ENV_NAME),
+        "@IS_INSTALLED@": sh_installed_test("_gv_i"),
+    }
+
+
 def resolver_source() -> str:
-    """shims/resolve.sh, shared by the shims and the bash/zsh hooks."""
-    return template("resolve.sh")
+    """shims/resolve.sh, shared by the shims and the bash/zsh hooks, with its facts filled in."""
+    return fill(template("resolve.sh"), resolver_values())
 
 
 def render_shim(program: str, auto_install: bool) -> str:
     body = template("shim.sh")
     values = {
-        "@DATA@": sh_quote(str(paths.data_dir())),
         "@PROGRAM@": sh_quote(program),
         "@AUTO_INSTALL@": "1" if auto_install else "''",
         "@BOM@": "\ufeff",
         "@CR@": "\r",
         "@GOVER@": " ".join(sh_quote(a) for a in gover_command()),
-        "@MAX_DEPTH@": str(MAX_SHIM_DEPTH),
+        "@MAX_DEPTH@": str(int(constants.MAX_SHIM_DEPTH)),
         "@UNSET@": _UNSET,
+        "@ENV_AUTO_INSTALL@": _plain(constants.ENV_AUTO_INSTALL, _ENV_NAME),
+        "@ENV_SHIM_DEPTH@": _plain(constants.ENV_SHIM_DEPTH, _ENV_NAME),
+        "@ENV_SHIM_DRYRUN@": _plain(constants.ENV_SHIM_DRYRUN, _ENV_NAME),
+        "@BIN@": _plain(paths.BIN_DIR),
+        "@EXE@": _plain(paths.EXE_SUFFIX),
         "@RESOLVE@": resolver_source(),
     }
     # The first line names the program for humans; quote it only where it is code.
@@ -196,7 +243,7 @@ def _programs(installed: list[store.Installed]) -> set[str]:
     """Executables in the installed `bin/`s, by names safe to render into a shim."""
     names: set[str] = set()
     for item in installed:
-        bindir = item.root / "bin"
+        bindir = item.toolchain.bin
         with contextlib.suppress(OSError):
             for entry in os.scandir(bindir):
                 name = entry.name.removesuffix(".exe")
@@ -241,15 +288,15 @@ def rehash(auto_install: bool | None = None) -> RehashResult:
 
 
 def shell_command(version: str | None, shell: str) -> str:
-    """The line `gover shell` prints for eval."""
+    """The line `gover shell` prints for eval (shell: a shells.SESSION_SHELLS name)."""
     if shell == "fish":
         if version is None:
-            return "set -e GOVER_VERSION"
-        return f"set -gx GOVER_VERSION {shlex.quote(version)}"
+            return f"set -e {ENV_VERSION}"
+        return f"set -gx {ENV_VERSION} {quote(shell, version)}"
     if shell == "pwsh":
         if version is None:
-            return "Remove-Item Env:GOVER_VERSION -ErrorAction SilentlyContinue"
-        return f"$Env:GOVER_VERSION = '{version}'"
+            return f"Remove-Item Env:{ENV_VERSION} -ErrorAction SilentlyContinue"
+        return f"$Env:{ENV_VERSION} = {quote(shell, version)}"
     if version is None:
-        return "unset GOVER_VERSION"
-    return f"export GOVER_VERSION={shlex.quote(version)}"
+        return f"unset {ENV_VERSION}"
+    return f"export {ENV_VERSION}={quote(shell, version)}"

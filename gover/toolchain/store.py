@@ -184,6 +184,23 @@ def _has_content(path: Path) -> bool:
     return stat.S_ISREG(st.st_mode) and st.st_size > 0
 
 
+@dataclass(frozen=True)
+class InstalledRule:
+    """is_installed as data, for the renderers of the shells' copies (shims.py: sh;
+    hooks.py: fish, pwsh), so they spell out these names rather than retype them."""
+
+    receipt: str  # under the root: a regular, non-empty file, not a symlink
+    executables: tuple[str, ...]  # under the root: any one of them a file (links followed)
+
+
+def installed_rule() -> InstalledRule:
+    """The names is_installed checks, read from paths.py and constants.py when called."""
+    from gover import constants
+
+    exes = tuple(f"{paths.BIN_DIR}/{name}" for name in paths.GO_EXECUTABLES)
+    return InstalledRule(constants.RECEIPT_NAME, exes)
+
+
 def is_installed(root: Path) -> bool:
     """THE definition of "installed", which every reader uses: store.installed()/get(),
     cleanup(), resolve.installed_root, and the shells (shims/resolve.sh, hook.fish and
@@ -197,8 +214,10 @@ def is_installed(root: Path) -> bool:
     therefore never deletes it."""
     if _lkind(root) != "dir":
         return False
-    tc = paths.toolchain(root)
-    return _has_content(tc.receipt) and os.path.isfile(tc.go)
+    rule = installed_rule()
+    return _has_content(root / rule.receipt) and any(
+        os.path.isfile(root / exe) for exe in rule.executables
+    )
 
 
 def _complete(version: GoVersion, root: Path) -> Installed | None:

@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from gover import constants
-from tests.support.cli import REPO, run_gover
+from gover.select import shims
+from tests.support.cli import run_gover
 from tests.support.fakego import default_path, gover_home, install_fake, rehash, run_shim, write
 from tests.support.shells import need, run_script, write_hook
 
@@ -101,7 +102,7 @@ def expect(vfile: Path, version: str, warns: bool) -> tuple[str, list[str]]:
 
 
 def test_the_sh_limit_is_the_constant() -> None:
-    text = (REPO / "shims" / "resolve.sh").read_text()
+    text = shims.resolver_source()  # filled in from constants.py when rendered
     assert re.search(r"^_gv_max=(\d+)$", text, re.M)[1] == str(constants.VERSION_FILE_LIMIT)  # type: ignore[index]
 
 
