@@ -1,4 +1,4 @@
-"""The host as Go names it (GOOS/GOARCH) and which archive kind go.dev publishes for it."""
+"""The host as Go names it (GOOS/GOARCH); the index says which archive go.dev publishes for it."""
 
 from __future__ import annotations
 
@@ -36,10 +36,6 @@ _ARCH = {
 class Platform:
     goos: str
     goarch: str
-
-    @property
-    def archive_ext(self) -> str:
-        return ".zip" if self.goos == "windows" else ".tar.gz"
 
     def __str__(self) -> str:
         return f"{self.goos}/{self.goarch}"
