@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gover.errors import VersionError
-from gover.versions import GoVersion, VersionRequest
+from gover.versions import GoVersion, PinToken, VersionRequest
 
 # (x, y, sign of Compare(x, y)) from cmd/go's own table.
 CMD_GO_CASES = [
@@ -172,3 +172,61 @@ def test_order_is_total_and_consistent(texts: list[str]) -> None:
         assert a <= b
         assert not b < a
     assert [v.name for v in vs] == texts  # names round-trip
+
+
+# ---- PinToken: a pin parsed once, at the boundary ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "kind", "text"),
+    [
+        ("1.22.10", "exact", "1.22.10"),
+        ("go1.22.10", "exact", "1.22.10"),
+        ("1.23rc1", "exact", "1.23rc1"),
+        ("1.22", "prefix", "1.22"),
+        ("1", "prefix", "1"),
+        ("latest", "latest", "latest"),
+        ("system", "system", "system"),
+    ],
+)
+def test_pin_token_parse(word: str, kind: str, text: str) -> None:
+    token = PinToken.parse(word)
+    assert token is not None
+    assert (token.kind, token.text, str(token)) == (kind, text, text)
+    if kind in ("latest", "system"):
+        assert token.version is None
+    else:
+        assert token.version == GoVersion.parse(text)
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["", "go", "golatest", "gosystem", "1.22\n", "01.22", "1.22.1.1", "1.22RC1", "1.22-1", "v1",
+     "1.2222222222", "1.22pre1", "stable", "../../etc"],
+)  # fmt: skip
+def test_pin_token_rejects(word: str) -> None:
+    """The file grammar: narrower than GoVersion.parse (alpha/beta/rc only, 9 digits)."""
+    assert PinToken.parse(word) is None
+
+
+def test_pin_token_from_gomod_lines() -> None:
+    go = PinToken.go_line("1.22.3")
+    assert go is not None and go.kind == "minimum" and go.is_minimum
+    assert go.version == GoVersion.parse("1.22.3") and go.series == "1.22"
+    assert PinToken.go_line("go1.22") is None  # no prefix on a go line
+    assert PinToken.go_line("latest") is None
+    one = PinToken.go_line("1")
+    assert one is not None and one.series == "1.0"
+    tc = PinToken.toolchain_line("go1.22.10")
+    assert tc is not None and (tc.kind, tc.text) == ("exact", "1.22.10")
+    for bad in ("1.22.10", "go", "go1.22.9-custom", "default", "local"):
+        assert PinToken.toolchain_line(bad) is None, bad
+
+
+def test_pin_tokens_compare_as_versions() -> None:
+    """Past the boundary, pins compare by GoVersion: 1.20 pinned equals a 1.20.0 install."""
+    a, b = PinToken.parse("1.20"), PinToken.parse("1.20.0")
+    assert a is not None and b is not None and a.version == b.version
+    low, high = PinToken.go_line("1.22.9"), PinToken.parse("1.22.10")
+    assert low is not None and high is not None
+    assert low.version is not None and high.version is not None and low.version < high.version
