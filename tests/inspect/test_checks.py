@@ -131,7 +131,7 @@ def test_environment_foreign_go_first_on_path(store: Path, proj: Path) -> None:
     ) in r.out
     assert f"put {store / 'shims'} before /usr/lib/go-1.19/bin in PATH" in r.out
     data = json.loads(run_gover("verify", "--json", cwd=proj, env={"PATH": path}).out)
-    assert {c["check"]: c["ok"] for c in data}["PATH"] is False
+    assert {c["check"]: c["ok"] for c in data["checks"]}["PATH"] is False
 
 
 @pytest.mark.parametrize(
