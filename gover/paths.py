@@ -117,7 +117,7 @@ class Toolchain:
 
     @property
     def suffix(self) -> str:
-        """".exe" in a Windows tree, else ""."""
+        """ ".exe" in a Windows tree, else ""."""
         return EXE_SUFFIX if self.go.name.endswith(EXE_SUFFIX) else ""
 
     def executable(self, program: str) -> Path:

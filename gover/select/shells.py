@@ -153,9 +153,7 @@ def bash_login_file(home: Path) -> Path | None:
     return None
 
 
-def startup_file(
-    shell: str, home: Path, os_name: str, env: Mapping[str, str]
-) -> tuple[Path, str]:
+def startup_file(shell: str, home: Path, os_name: str, env: Mapping[str, str]) -> tuple[Path, str]:
     """The file an interactive `shell` reads at startup where gover's block belongs, and why
     that one. (bash login shells read another file: bash_login_file.)"""
     if shell == "zsh":

@@ -31,8 +31,6 @@ from gover.versions import GoVersion
 _UNSET = "__gover_unset__"
 
 
-
-
 _PLACEHOLDER = re.compile(r"@[A-Z_]+@")
 
 
