@@ -23,6 +23,7 @@ from gover.errors import (
     UnknownSignerError,
     VerificationError,
 )
+from gover.toolchain.trust import checksum
 from gover.toolchain.trust import openpgp as verify
 from tests.support.gpgkey import TestKey, generate_key
 
@@ -655,37 +656,17 @@ def test_gpg_binary_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
 # ----------------------------------------------------------------------------- checksums
 
 
-def test_sha256_file(tmp_path: Path) -> None:
+# SHA-256 is checked while downloading now (trust/checksum.py, download.fetch(sha256=)): a
+# mismatch, an unusable expected hash and the file never taking its name are tested in
+# tests/toolchain/test_download_check.py. The hash itself and the sidecar parser are here.
+
+
+def test_sha256_fileobj(tmp_path: Path) -> None:
     path = tmp_path / "f"
     data = os.urandom(3 << 20)
     path.write_bytes(data)
-    assert verify.sha256_file(path) == hashlib.sha256(data).hexdigest()
-
-
-def test_sha256_match_keeps_file(artifact: Path) -> None:
-    digest = verify.sha256_file(artifact)
-    verify.check_sha256(artifact, digest, f"  {digest.upper()}\n", "https://x/a.tar.gz")
-    assert artifact.exists()
-
-
-def test_sha256_mismatch_deletes_file(artifact: Path) -> None:
-    actual = verify.sha256_file(artifact)
-    expected = "ab" * 32
-    with pytest.raises(VerificationError) as info:
-        verify.check_sha256(artifact, actual, expected, "https://x/a.tar.gz")
-    assert not artifact.exists()
-    assert info.value.exit_code == EXIT_VERIFY
-    assert str(info.value) == (
-        f"https://x/a.tar.gz: SHA-256 mismatch: expected {expected}, got {actual}; "
-        "the download was deleted; retry or check your mirror"
-    )
-
-
-@pytest.mark.parametrize("expected", ["", "zz" * 32, "ab" * 31])
-def test_unusable_expected_sha256_deletes_file(artifact: Path, expected: str) -> None:
-    with pytest.raises(VerificationError, match="deleted"):
-        verify.check_sha256(artifact, verify.sha256_file(artifact), expected, "index")
-    assert not artifact.exists()
+    with path.open("rb") as fh:
+        assert checksum.sha256_fileobj(fh) == hashlib.sha256(data).hexdigest()
 
 
 HEX = "5f" * 32
@@ -705,7 +686,7 @@ HEX = "5f" * 32
     ids=["bare", "newline", "upper-crlf", "with-name", "binary-marker", "spaced-name", "bom"],
 )
 def test_parse_sidecar(content: bytes) -> None:
-    assert verify.parse_sidecar(content, "https://x/a.sha256") == HEX
+    assert checksum.parse_sidecar(content, "https://x/a.sha256") == HEX
 
 
 @pytest.mark.parametrize(
@@ -725,6 +706,6 @@ def test_parse_sidecar(content: bytes) -> None:
 )
 def test_parse_sidecar_rejects(content: bytes) -> None:
     with pytest.raises(VerificationError) as info:
-        verify.parse_sidecar(content, "https://x/a.sha256")
+        checksum.parse_sidecar(content, "https://x/a.sha256")
     assert "https://x/a.sha256" in str(info.value)
     assert "\n" not in str(info.value)
