@@ -40,8 +40,8 @@ from gover.constants import (
     GPG_POLICIES,
     INDEX_TTL_SECONDS,
 )
-from gover.errors import ConfigError, UsageError
-from gover.fsutil import UnsafePathError, read_capped, write_atomic
+from gover.errors import ConfigError, UsageError, io_error, io_reason
+from gover.fsutil import read_capped, write_atomic
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
@@ -163,12 +163,9 @@ def _read_text(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        if isinstance(exc, UnsafePathError):
-            reason = f"it {reason}"
         raise ConfigError(
-            f"{path}: cannot read config: {reason}", "fix or delete the file"
-        ) from exc
+            f"{path}: cannot read config: {io_reason(exc)}", "fix or delete the file"
+        ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -273,9 +270,9 @@ def _locked(config_path: Path) -> Iterator[None]:
         fd = os.open(lock_path, flags, 0o600)
     except OSError as exc:
         raise ConfigError(
-            f"{lock_path}: cannot lock the config: {exc.strerror or exc}",
+            f"{lock_path}: cannot lock the config: {io_reason(exc)}",
             "remove it if it is not a regular file",
-        ) from exc
+        ) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise ConfigError(
@@ -301,7 +298,10 @@ def _edit(change: Callable[[TOMLDocument], bool]) -> None:
     from tomlkit.exceptions import TOMLKitError
 
     link = paths.config_file()
-    link.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        link.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise io_error("create config directory", link.parent, exc, kind=ConfigError) from None
     with _locked(link):
         # Through a symlinked config.toml (dotfile managers) to its target, so the link stays.
         target = Path(os.path.realpath(link))
@@ -322,8 +322,11 @@ def _edit(change: Callable[[TOMLDocument], bool]) -> None:
             doc["schema_version"] = CONFIG_SCHEMA_VERSION
         new = doc.as_string()
         _parse(new, link)
-        mode = 0o644 if text is None else stat.S_IMODE(os.stat(target).st_mode)
-        write_atomic(target, new, mode=mode)
+        try:
+            mode = 0o644 if text is None else stat.S_IMODE(os.stat(target).st_mode)
+            write_atomic(target, new, mode=mode)
+        except OSError as exc:
+            raise io_error("write config", target, exc, kind=ConfigError) from None
 
 
 def set_value(key: str, value: str) -> Any:

@@ -38,7 +38,9 @@ def _config(text: str) -> Path:
         ('"we\\u001bird" = 1\n', "'we\\x1bird'"),  # escaped: still one printable line
     ],
 )
-@pytest.mark.parametrize("command", [("config", "get", "gpg"), ("list-remote",), ("config", "list")])
+@pytest.mark.parametrize(
+    "command", [("config", "get", "gpg"), ("list-remote",), ("config", "list")]
+)
 def test_unknown_key_is_an_error_naming_key_and_file(
     text: str, key: str, command: tuple[str, ...]
 ) -> None:
@@ -114,7 +116,9 @@ _PROVIDES = {"python-gnupg": "gnupg"}
 
 def _runtime_dependencies() -> set[str]:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    names = {re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0].lower() for spec in project["dependencies"]}
+    names = {
+        re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0].lower() for spec in project["dependencies"]
+    }
     return {_PROVIDES.get(n, n) for n in names}
 
 
@@ -140,3 +144,16 @@ def test_test_only_packages_are_not_runtime_dependencies() -> None:
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     test_extra = " ".join(extras["optional-dependencies"]["test"])
     assert "cryptography" in test_extra
+
+
+# ---- I/O errors say what gover was doing, and where ------------------------------------------
+
+
+def test_config_set_names_the_directory_it_cannot_create() -> None:
+    """Old code let the OSError through: "<dir>: File exists", without the operation."""
+    where = paths.config_file().parent
+    where.parent.mkdir(parents=True, exist_ok=True)
+    where.write_text("a file where the config directory belongs\n")
+    r = run_gover("config", "set", "gpg", "off")
+    assert r.code == 1
+    assert r.err == f"gover: error: cannot create config directory {where}: File exists\n"

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from gover import paths
-from gover.errors import GoverError
+from gover.errors import GoverError, io_error
 from gover.fsutil import UnsafePathError, owned_dir, rmtree
 
 
@@ -34,9 +34,7 @@ def owned(path: Path) -> Path:
             "directory you own",
         ) from None
     except OSError as exc:
-        raise GoverError(
-            f"cannot create {path}: {exc.strerror or exc}", "check its permissions"
-        ) from None
+        raise io_error("create", exc.filename or path, exc, "check its permissions") from None
 
 
 def downloads_dir() -> Path:

@@ -955,4 +955,6 @@ class _Download:
         )
 
     def _io_error(self, exc: OSError, path: Path, doing: str = "write") -> NoReturn:
-        raise io_error(doing, path, exc, f"check free space and permissions in {path.parent}") from None
+        raise io_error(
+            doing, path, exc, f"check free space and permissions in {path.parent}"
+        ) from None

@@ -19,7 +19,7 @@ import pytest
 
 from gover import paths
 from gover.config import Config
-from gover.errors import VerificationError
+from gover.errors import EXIT_VERIFY, VerificationError
 from gover.toolchain import download as dl
 from gover.toolchain.trust import checksum
 from tests.support.cli import assert_one_line_error, run_gover, visible_versions
@@ -152,17 +152,21 @@ def test_download_without_a_hash_still_renames(tmp_path: Path) -> None:
 
 # -- trust/checksum.py --------------------------------------------------------------------
 
-HEX = "0123456789abcdef" * 4
+HEX = "5f" * 32
 
 
 @pytest.mark.parametrize(
     "content",
     [
         HEX.encode(),
-        f"{HEX}\n".encode(),
-        f"{HEX.upper()}  go1.22.10.linux-amd64.tar.gz\n".encode(),
-        f"\ufeff{HEX}\r\n".encode(),
+        HEX.encode() + b"\n",
+        HEX.upper().encode() + b"\r\n",
+        f"{HEX}  go1.22.10.linux-amd64.tar.gz\n".encode(),
+        f"{HEX} *go1.22.10.linux-amd64.tar.gz".encode(),
+        f"{HEX}  my file.tar.gz\n".encode(),
+        b"\xef\xbb\xbf" + HEX.encode() + b"\n",
     ],
+    ids=["bare", "newline", "upper-crlf", "with-name", "binary-marker", "spaced-name", "bom"],
 )
 def test_parse_sidecar(content: bytes) -> None:
     assert checksum.parse_sidecar(content, "https://x/a.sha256") == HEX
@@ -170,18 +174,37 @@ def test_parse_sidecar(content: bytes) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"<html>", HEX[:63].encode(), f"{HEX}\n{HEX}\n".encode(), b"\xff" * 64, HEX.encode() * 100],
+    [
+        b"",
+        b"\n",
+        b"<html>not found</html>",
+        HEX[:-1].encode(),
+        (HEX + "0").encode(),
+        f"{HEX}\n{HEX}\n".encode(),
+        ("g" + HEX[1:]).encode(),
+        b"\xff" * 64,
+        HEX.encode() + b" " * 5000,
+    ],
+    ids=["empty", "blank", "html", "short", "long", "two-lines", "non-hex", "binary", "huge"],
 )
 def test_parse_sidecar_rejects(content: bytes) -> None:
     with pytest.raises(VerificationError) as info:
         checksum.parse_sidecar(content, "https://x/a.sha256")
     assert "https://x/a.sha256: not a SHA-256 checksum file" in str(info.value)
     assert "\n" not in str(info.value)
+    assert info.value.exit_code == EXIT_VERIFY
 
 
 @pytest.mark.parametrize(
     ("text", "want"),
-    [(HEX, HEX), (f"  {HEX.upper()}\n", HEX), (HEX[:63], None), (HEX + "0", None), ("", None)],
+    [
+        (HEX, HEX),
+        (f"  {HEX.upper()}\n", HEX),
+        (HEX[:63], None),
+        (HEX + "0", None),
+        ("zz" * 32, None),
+        ("", None),
+    ],
 )
 def test_normalize(text: str, want: str | None) -> None:
     assert checksum.normalize(text) == want

@@ -45,7 +45,7 @@ from gover.constants import (
     MAX_ARCHIVE_MEMBERS,
     MAX_UNPACKED_BYTES,
 )
-from gover.errors import InstallError
+from gover.errors import InstallError, io_error, io_reason
 from gover.fsutil import open_regular
 from gover.toolchain.archive.rules import (
     DIR,
@@ -546,9 +546,10 @@ def _extract_tar(fd: int, tree: _Tree, report: Reporter) -> None:
         if isinstance(exc, FileExistsError):
             tree.collision(raw)
         raise InstallError(
-            f"{report.label}: extracting member '{show(raw)}' into {tree.dest} failed: {exc}",
+            f"{report.label}: cannot extract member '{show(raw)}' into {tree.dest}: "
+            f"{io_reason(exc)}",
             hint="check free space and permissions, then retry",
-        ) from exc
+        ) from None
     if tree.written != tree.declared:
         report.archive(f"wrote {tree.written} bytes where the headers declare {tree.declared}")
 
@@ -762,7 +763,7 @@ def _sniff(fd: int, report: Reporter) -> str:
     try:
         head = _read_at(fd, 512, 0)
     except OSError as exc:
-        report.archive(f"cannot be read ({exc.strerror or exc})")
+        report.archive(f"cannot be read ({io_reason(exc)})")
     if not head:
         report.archive("the file is empty (0 bytes), not a Go archive")
     if head.startswith(b"\x1f\x8b"):
@@ -799,7 +800,7 @@ def extract(
         try:
             fd = open_regular(path)
         except OSError as exc:
-            report.archive(f"cannot be read ({exc.strerror or exc})")
+            report.archive(f"cannot be read ({io_reason(exc)})")
         with os.fdopen(fd, "rb") as fh:
             return _extract(fh, dest, report, max_members, max_bytes, max_depth)
     label = name or os.path.basename(str(getattr(archive, "name", "archive")))
@@ -821,7 +822,7 @@ def _extract(
             if next(it, None) is not None:
                 raise InstallError(f"staging directory {dest} is not empty")
     except OSError as exc:
-        raise InstallError(f"staging directory {dest} is unusable: {exc}") from exc
+        raise io_error("use staging directory", dest, exc, kind=InstallError) from None
     tree = _Tree(report, dest, max_members, max_bytes, max_depth)
     try:
         if kind == "zip":
@@ -830,7 +831,8 @@ def _extract(
             _extract_tar(fd, tree, report)
     except OSError as exc:
         raise InstallError(
-            f"{report.label}: extracting member '{show(tree.current)}' into {dest} failed: {exc}",
+            f"{report.label}: cannot extract member '{show(tree.current)}' into {dest}: "
+            f"{io_reason(exc)}",
             hint="check free space and permissions, then retry",
         ) from exc
     return tree.stats()

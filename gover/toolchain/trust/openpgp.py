@@ -48,7 +48,14 @@ from gover.constants import (
     KEYRING_STAMP_NAME,
     SIGNED_ARCHIVE_SUFFIXES,
 )
-from gover.errors import ConfigError, GoverError, UnknownSignerError, VerificationError
+from gover.errors import (
+    ConfigError,
+    GoverError,
+    UnknownSignerError,
+    VerificationError,
+    io_error,
+    io_reason,
+)
 from gover.fsutil import UnsafePathError, open_regular, owned_dir, read_capped, write_atomic
 
 SignaturePolicy = Literal["require", "verify", "skip"]
@@ -180,9 +187,7 @@ def _open_gpg(home: Path) -> Any:
             "remove it; gover recreates it",
         ) from None
     except OSError as exc:
-        raise VerificationError(
-            f"{home}: cannot create the GnuPG keyring: {exc.strerror or exc}"
-        ) from None
+        raise io_error("create GnuPG keyring", home, exc, kind=VerificationError) from None
     import gnupg
 
     try:
@@ -258,11 +263,8 @@ class _Source:
         return [str(self.path), *self.stat]
 
 
-def _stat(path: Path) -> tuple[int, int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
+def _stat(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
 
 
@@ -300,10 +302,10 @@ class Keyring:
                 )
             sources.append(_Source(path, False))
         for src in sources:
-            st = _stat(src.path)
-            if st is None:
-                raise VerificationError(f"{src.path}: cannot read this key file")
-            src.stat = st
+            try:
+                src.stat = _stat(src.path)
+            except OSError as exc:
+                raise io_error("read key file", src.path, exc, kind=VerificationError) from None
         return sources
 
     def trusted(self) -> list[TrustedKey]:
@@ -390,7 +392,10 @@ class Keyring:
                 once_key="bad-refreshed-key",
             )
             src.path = bundled
-            src.stat = _stat(bundled) or (0, 0, 0, 0)
+            try:
+                src.stat = _stat(bundled)
+            except OSError:
+                src.stat = (0, 0, 0, 0)  # the import below names the problem
         if pinned not in self._import_source(gpg, src):
             raise VerificationError(
                 f"{src.path}: does not hold the Go release key {pinned}",
@@ -403,11 +408,8 @@ class Keyring:
         try:
             data = read_capped(src.path, _MAX_KEY_FILE)
         except OSError as exc:
-            reason = exc.strerror or str(exc)
-            if isinstance(exc, UnsafePathError):
-                reason = f"it {reason}"
             raise error(
-                f"{src.path}: cannot read trusted key file: {reason}",
+                f"{src.path}: cannot read trusted key file: {io_reason(exc)}",
                 "fix it or remove it from trusted_keys",
             ) from None
         fprs = _import(gpg, data)
@@ -452,7 +454,7 @@ class Keyring:
                 ) from None
             except OSError as exc:
                 raise VerificationError(
-                    f"{data}: cannot check its signature: {exc.strerror or exc}"
+                    f"{data}: cannot check its signature: {io_reason(exc)}"
                 ) from None
             with os.fdopen(fd, "rb") as fh:
                 result, digest = _gpg_verify(self._handle(), fh, signature, sig_source, label)
@@ -501,9 +503,7 @@ def _gpg_verify(
             with contextlib.suppress(BrokenPipeError):
                 gpg._handle_io(["--verify", sig_path, "-"], reader, result, binary=True)
     except (OSError, ValueError) as exc:
-        raise VerificationError(
-            f"{sig_source}: gpg failed while verifying {label}: {exc}"
-        ) from exc
+        raise VerificationError(f"{sig_source}: gpg failed while verifying {label}: {exc}") from exc
     return result, reader.hasher.hexdigest()
 
 
@@ -785,7 +785,7 @@ def refresh_key(cfg: Config, fetch: Callable[[str], bytes]) -> TrustedKey:
     try:
         write_atomic(target, exported)
     except OSError as exc:
-        raise VerificationError(f"{target}: cannot save the refreshed key: {exc}") from exc
+        raise io_error("save refreshed key to", target, exc, kind=VerificationError) from None
     for key in Keyring(cfg).trusted():
         if key.fingerprint == pinned:
             return key
