@@ -200,9 +200,7 @@ class VersionRequest:
 # The grammar accepted in pin files: cmd/go's, with kinds limited to alpha/beta/rc and numbers
 # to 9 digits, so the sh resolver (shims/resolve.sh, the fish and pwsh hooks) can compare them
 # with shell arithmetic. No "go" prefix here: PinToken.parse strips it first.
-PIN_GRAMMAR = (
-    rf"{_NUM}(?:\.{_NUM}(?:\.{_NUM}|(?:alpha|beta|rc)(?:[1-9][0-9]{{0,8}}|0)?)?)?"
-)
+PIN_GRAMMAR = rf"{_NUM}(?:\.{_NUM}(?:\.{_NUM}|(?:alpha|beta|rc)(?:[1-9][0-9]{{0,8}}|0)?)?)?"
 PIN_TOKEN_RE = re.compile(PIN_GRAMMAR)
 
 PinKind = Literal["exact", "prefix", "latest", "system", "minimum"]
