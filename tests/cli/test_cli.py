@@ -47,7 +47,10 @@ def test_version_flag() -> None:
     assert (r.code, r.out) == (0, "gover 0.1.0\n")
 
 
-@pytest.mark.parametrize("command", [("current",), ("which",), ("list",), ("list", "--json")])
+@pytest.mark.parametrize(
+    "command",
+    [("current",), ("which",), ("list",), ("list", "--json"), ("current", "--json"), ("which", "--json")],
+)
 def test_hot_commands_import_no_network_or_cli_stack(command: tuple[str, ...]) -> None:
     """`gover current` must not pay for httpx, gnupg, rich, typer or tomlkit (house style:
     lazy; tomlkit is for `config set/unset` only, reading config is tomllib)."""
