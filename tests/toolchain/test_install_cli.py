@@ -69,7 +69,9 @@ def test_install_prefix_runs_and_builds(
 
     listing = run_gover("list", "--json")
     assert listing.code == 0
-    data = json.loads(listing.out)
+    doc = json.loads(listing.out)
+    assert doc["schema"] == 1
+    data = doc["versions"]
     assert [d["version"] for d in data] == ["1.22.10"]
     assert data[0]["signer"] == signing_key.fingerprint
     assert data[0]["sha256"] == _index_sha(mirror, "1.22.10")
@@ -306,7 +308,7 @@ def test_list_remote(mirror: Mirror) -> None:
     assert r.out.splitlines() == ["1.22.10", "1.22.9", "1.21.13"]
     assert run_gover("list-remote", "1.22").out.splitlines() == ["1.22.10", "1.22.9"]
     assert run_gover("list-remote", "--all").out.splitlines()[0] == "1.23rc1"
-    data = json.loads(run_gover("list-remote", "1.21", "--json").out)
+    data = json.loads(run_gover("list-remote", "1.21", "--json").out)["releases"]
     assert data[0]["version"] == "1.21.13" and data[0]["filename"] == "go1.21.13.linux-amd64.tar.gz"
 
 
@@ -353,7 +355,7 @@ def test_cache_clean(mirror: Mirror) -> None:
 def test_keys_list_shows_pinned_go_key(mirror: Mirror, signing_key: TestKey) -> None:
     r = run_gover("keys", "list", "--json")
     assert r.code == 0, r.err
-    fps = [k["fingerprint"] for k in json.loads(r.out)]
+    fps = [k["fingerprint"] for k in json.loads(r.out)["keys"]]
     assert "EB4C1BFD4F042F6DDDCCEC917721F63BD38B4796" in fps
     assert signing_key.fingerprint in fps
     assert not (Path(os.environ["HOME"]) / ".gnupg").exists()
