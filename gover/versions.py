@@ -11,11 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gover.constants import VERSION_KINDS, VERSION_MAX_DIGITS
 from gover.errors import VersionError
 
 # At most 9 digits per number, as the version-file grammar (resolve.py, resolve.sh) allows:
 # int() of thousands of digits is slow or refused (ValueError past 4,300 digits).
-_NUM = r"(?:0|[1-9][0-9]{0,8})"
+_KINDS = "|".join(VERSION_KINDS)
+_NUM = rf"(?:0|[1-9][0-9]{{0,{VERSION_MAX_DIGITS - 1}}})"
 _VERSION_RE = re.compile(
     rf"^(?P<major>{_NUM})"
     rf"(?:\.(?P<minor>{_NUM})"
@@ -200,7 +202,7 @@ class VersionRequest:
 # The grammar accepted in pin files: cmd/go's, with kinds limited to alpha/beta/rc and numbers
 # to 9 digits, so the sh resolver (shims/resolve.sh, the fish and pwsh hooks) can compare them
 # with shell arithmetic. No "go" prefix here: PinToken.parse strips it first.
-PIN_GRAMMAR = rf"{_NUM}(?:\.{_NUM}(?:\.{_NUM}|(?:alpha|beta|rc)(?:[1-9][0-9]{{0,8}}|0)?)?)?"
+PIN_GRAMMAR = rf"{_NUM}(?:\.{_NUM}(?:\.{_NUM}|(?:{_KINDS})(?:[1-9][0-9]{{0,{VERSION_MAX_DIGITS - 1}}}|0)?)?)?"
 PIN_TOKEN_RE = re.compile(PIN_GRAMMAR)
 
 PinKind = Literal["exact", "prefix", "latest", "system", "minimum"]

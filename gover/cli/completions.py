@@ -199,11 +199,12 @@ def programs() -> list[str]:
     """`gover which`: the programs in the selected toolchain's bin/."""
 
     def produce() -> list[str]:
+        from gover import paths
         from gover.select import resolve
 
         sel = resolve.select()
         if sel.root is not None:
-            bindir = sel.root / "bin"
+            bindir = paths.toolchain(sel.root).bin
         elif sel.system is not None:
             bindir = sel.system.resolve().parent
         else:

@@ -133,7 +133,7 @@ def _build_probe(sel: resolve.Selection, out: Path, record: Path) -> None:
         (src / "main.go").write_text(PROBE_SOURCE)
         built = src / out.name
         proc = subprocess.run(
-            [str(sel.root / "bin" / "go"), "build", "-o", str(built), "."],
+            [str(paths.toolchain(sel.root).go), "build", "-o", str(built), "."],
             cwd=src,
             env=_go_env(sel.root),
             capture_output=True,
@@ -250,7 +250,7 @@ def run_checks() -> tuple[resolve.Selection, list[Check]]:
                 ),
             )
         )
-        toolchain_go = sel.root / "bin" / "go"
+        toolchain_go = paths.toolchain(sel.root).go
     else:
         assert sel.system is not None
         want = _binary_version(sel.system) or "(unknown)"

@@ -128,7 +128,7 @@ def toolchain_env(sel: resolve.Selection, base: dict[str, str] | None = None) ->
     env = dict(os.environ if base is None else base)
     if sel.root is None:
         return env
-    bindir = str(sel.root / "bin")
+    bindir = str(paths.toolchain(sel.root).bin)
     path = env.get("PATH", "")
     if not path.startswith(bindir + os.pathsep) and path != bindir:
         env["PATH"] = bindir + (os.pathsep + path if path else "")
@@ -139,11 +139,11 @@ def toolchain_env(sel: resolve.Selection, base: dict[str, str] | None = None) ->
 
 
 def program_path(sel: resolve.Selection, program: str) -> Path:
-    exe = program + (".exe" if os.name == "nt" else "")
     if sel.root is not None:
-        path = sel.root / "bin" / exe
+        path = paths.toolchain(sel.root).executable(program)
     else:
         assert sel.system is not None
+        exe = program + (".exe" if os.name == "nt" else "")
         path = sel.system if program == "go" else sel.system.parent / exe
     if not (path.is_file() and os.access(path, os.X_OK)):
         raise NotInstalledError(

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from gover import fsutil, paths
 from gover.constants import BACKUP_PREFIX, STAGING_PREFIX
-from gover.errors import InstallError, NotInstalledError
+from gover.errors import InstallError
 from gover.fsutil import fsync_dir, write_atomic
 from gover.versions import GoVersion
 
@@ -258,12 +258,6 @@ def get(version: GoVersion) -> Installed | None:
             return item
     return None
 
-
-def require(version: GoVersion) -> Installed:
-    item = get(version)
-    if item is None:
-        raise NotInstalledError(f"go {version} is not installed", "run: gover list")
-    return item
 
 
 def _open_lock(path: Path) -> int:

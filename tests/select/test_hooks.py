@@ -25,8 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from gover.select import hooks
-from gover.select.hooks import fish_quote, pwsh_quote
-from gover.select.shims import sh_quote
+from gover.select.shells import fish_quote, pwsh_quote, sh_quote
 from tests.support.cli import REPO, run_gover
 from tests.support.fakego import environ, gover_home, install_fake, rehash
 from tests.support.parity import (

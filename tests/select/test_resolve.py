@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gover.errors import NotInstalledError
-from gover.select import resolve, shims
+from gover.select import resolve, shells, shims
 from tests.support.cli import REPO, run_gover
 from tests.support.fakego import (
     default_path,
@@ -452,7 +452,7 @@ def test_not_installed_messages(proj: Path) -> None:
 def test_pwd_cleanup_matches_pathlib() -> None:
     """_gv_clean (sh) spells $PWD as resolve.py's walk does, so sources read the same."""
     script = (
-        f"_gv_data={shims.sh_quote(str(gover_home()))}; _gv_bom=; _gv_cr=\n"
+        f"_gv_data={shells.sh_quote(str(gover_home()))}; _gv_bom=; _gv_cr=\n"
         + shims.resolver_source()
         + '\nfor p in / // /. /./ /a/ /a/./b/. //a//b/ /a/b/.. "/a b/./c"; do'
         + ' _gv_clean "$p"; printf "%s\\n" "$_gv_c"; done\n'

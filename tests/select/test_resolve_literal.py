@@ -26,8 +26,8 @@ from typing import TypedDict, Unpack
 import pytest
 
 from gover.select import shims
-from gover.select.hooks import fish_quote, render_hook
-from gover.select.shims import sh_quote
+from gover.select.hooks import render_hook
+from gover.select.shells import fish_quote, sh_quote
 from tests.support import fakego
 from tests.support.cli import REPO
 from tests.support.fakego import environ

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from gover.select import hooks
-from gover.select.hooks import fish_quote, pwsh_quote
-from gover.select.shims import sh_quote
+from gover.select.shells import fish_quote, pwsh_quote, sh_quote
 
 SHELLS = ("bash", "zsh", "fish", "pwsh")
 
