@@ -271,7 +271,9 @@ class ConfigList(Result):
         }
 
     def lines(self) -> list[str]:
-        rows = [("key", "value", "from")] + [(s.key, _shown(s.value), s.origin) for s in self.settings]
+        rows = [("key", "value", "from")] + [
+            (s.key, _shown(s.value), s.origin) for s in self.settings
+        ]
         from gover.output import safe
 
         cells = [[safe(c) for c in row] for row in rows]
@@ -327,3 +329,209 @@ class KeyList(Result):
                     f"created {s.created} expires {s.expires or 'never'}"
                 )
         return out
+
+
+# ---- changes --------------------------------------------------------------------------------
+# Commands that change something (install, pins, rehash, cache, config, keys) report what they
+# did. Their text is the one line each printed before results were data, byte for byte.
+
+
+@dataclass(frozen=True)
+class Installed:
+    version: str
+    path: str
+    status: str  # "installed", "reinstalled" or "already-installed"
+    sha256: str  # "" when already installed (nothing was downloaded)
+    signer: str  # "unsigned", the signing key, or "" when already installed
+    url: str  # the archive's URL or file; "" when already installed
+    seconds: float
+
+    def line(self) -> str:
+        if self.status == "already-installed":
+            return f"go {self.version} is already installed in {self.path}"
+        signed = "unsigned" if self.signer == "unsigned" else f"signature by {self.signer}"
+        return (
+            f"{self.status} go {self.version} in {self.path} "
+            f"(sha256 {self.sha256[:12]}…, {signed}, {self.seconds:.1f}s)"
+        )
+
+
+@dataclass(frozen=True)
+class InstallReport(Result):
+    """`gover install`: each requested version and what happened to it, in request order."""
+
+    installs: tuple[Installed, ...]
+
+    def data(self) -> dict[str, Any]:
+        return {"installs": [vars(i) for i in self.installs]}
+
+    def lines(self) -> list[str]:
+        return [i.line() for i in self.installs]
+
+
+@dataclass(frozen=True)
+class Removed:
+    version: str
+    path: str
+
+
+@dataclass(frozen=True)
+class UninstallReport(Result):
+    """`gover uninstall`: the versions removed, in request order."""
+
+    removed: tuple[Removed, ...]
+
+    def data(self) -> dict[str, Any]:
+        return {"removed": [vars(r) for r in self.removed]}
+
+    def lines(self) -> list[str]:
+        return [f"uninstalled go {r.version} ({r.path})" for r in self.removed]
+
+
+@dataclass(frozen=True)
+class PinWritten(Result):
+    """`gover local|global VERSION`: the pin written and the installed version it selects."""
+
+    scope: str  # "local" or "global"
+    file: str
+    pin: str  # canonical pin text: "1.22", "1.22.10", "latest", "system", an alias
+    selects: str | None  # installed version it selects now; None for system or --force
+
+    def data(self) -> dict[str, Any]:
+        return vars(self).copy()
+
+    def lines(self) -> list[str]:
+        if self.scope == "global":
+            return [f"global default is now go {self.pin} ({self.file})"]
+        return [f"go {self.pin} pinned in {self.file}"]
+
+
+@dataclass(frozen=True)
+class PinRemoved(Result):
+    """`gover local|global --unset`: whether there was a pin file to remove."""
+
+    scope: str
+    file: str
+    removed: bool
+
+    def data(self) -> dict[str, Any]:
+        return vars(self).copy()
+
+    def lines(self) -> list[str]:
+        return [f"removed {self.file}" if self.removed else f"no {self.file} to remove"]
+
+
+@dataclass(frozen=True)
+class GlobalPin(Result):
+    """`gover global`: the default pin used outside pinned directories."""
+
+    pin: str  # "system" when no global version file is set
+    file: str | None  # the global version file, None when it does not exist
+
+    def data(self) -> dict[str, Any]:
+        return {"pin": self.pin, "file": self.file}
+
+    def lines(self) -> list[str]:
+        return [self.pin]
+
+
+@dataclass(frozen=True)
+class Rehashed(Result):
+    """`gover rehash`: the shims written and the aliases they resolve."""
+
+    shims_dir: str
+    shims: tuple[str, ...]
+    aliases: tuple[tuple[str, str], ...]  # (alias, version), e.g. ("1.22", "1.22.10")
+    kept: tuple[str, ...]  # files there that gover did not make: left alone
+    on_path: bool  # whether shims_dir is on PATH
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "shims_dir": self.shims_dir,
+            "shims": list(self.shims),
+            "aliases": dict(self.aliases),
+            "kept": list(self.kept),
+            "on_path": self.on_path,
+        }
+
+    def lines(self) -> list[str]:
+        return [f"{len(self.shims)} shims in {self.shims_dir}: {', '.join(self.shims)}"]
+
+    def notes(self) -> list[str]:
+        if self.on_path:
+            return []
+        return [f'add the shims to PATH: export PATH="{self.shims_dir}:$PATH"']
+
+
+@dataclass(frozen=True)
+class CacheCleaned(Result):
+    """`gover cache clean`: how many cached files went and how many bytes they held."""
+
+    files: int
+    bytes: int
+
+    def data(self) -> dict[str, Any]:
+        return {"files": self.files, "bytes": self.bytes}
+
+    def lines(self) -> list[str]:
+        return [f"removed {self.files} cached files ({self.bytes / 1e6:.1f} MB)"]
+
+
+@dataclass(frozen=True)
+class ConfigValue(Result):
+    """`gover config get KEY`: one setting, after environment overrides."""
+
+    key: str
+    value: Any
+    origin: str  # "default", the config file, "$GOVER_…"
+
+    def data(self) -> dict[str, Any]:
+        return vars(self).copy()
+
+    def lines(self) -> list[str]:
+        return [_shown(self.value)]
+
+
+@dataclass(frozen=True)
+class ConfigChanged(Result):
+    """`gover config set KEY VALUE`: the value as stored (file paths made absolute)."""
+
+    key: str
+    value: Any
+    file: str
+
+    def data(self) -> dict[str, Any]:
+        return vars(self).copy()
+
+    def lines(self) -> list[str]:
+        shown = _shown(self.value) if isinstance(self.value, list) else self.value
+        return [f"{self.key} = {shown!r} in {self.file}"]
+
+
+@dataclass(frozen=True)
+class ConfigUnset(Result):
+    """`gover config unset KEY`: the key is gone from config.toml (text: silent)."""
+
+    key: str
+    file: str
+
+    def data(self) -> dict[str, Any]:
+        return vars(self).copy()
+
+    def lines(self) -> list[str]:
+        return []
+
+
+@dataclass(frozen=True)
+class KeyRefreshed(Result):
+    """`gover keys refresh`: the Go release key fetched again and saved."""
+
+    fingerprint: str
+    url: str
+    expires: str | None  # ISO date, None when it never expires
+
+    def data(self) -> dict[str, Any]:
+        return vars(self).copy()
+
+    def lines(self) -> list[str]:
+        return [f"refreshed {self.fingerprint} from {self.url}"]

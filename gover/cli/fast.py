@@ -83,9 +83,17 @@ def json_requested(argv: list[str]) -> bool:
     if "--json" not in words or not commands:
         return False
     first = commands[0]
-    if first in ("config", "keys"):
-        return commands[1:2] == ["list"]
+    if first in JSON_SUBCOMMANDS:
+        return commands[1:2] != [] and commands[1] in JSON_SUBCOMMANDS[first]
     return first in JSON_COMMANDS
 
 
-JSON_COMMANDS = ("list", "list-remote", "current", "which", "verify")
+JSON_COMMANDS = (
+    *("list", "list-remote", "current", "which", "verify"),
+    *("install", "uninstall", "local", "global", "rehash"),
+)
+JSON_SUBCOMMANDS: dict[str, tuple[str, ...]] = {
+    "config": ("list", "get", "set", "unset"),
+    "keys": ("list", "refresh"),
+    "cache": ("clean",),
+}

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from gover import output
+from gover import output, results
 from gover.cli import completions
 from gover.cli import fast as views
 from gover.cli.app import ForceOpt, JsonOpt, PinArg, ShellOpt, UnsetOpt, app, warn_kept
@@ -21,18 +21,15 @@ def local(
     version: PinArg = None,
     force: ForceOpt = False,
     unset: UnsetOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Pin the Go version for this directory (writes .go-version)."""
     from gover.select import pins
 
     path = pins.local_file()
-    if unset:
-        output.info(f"removed {path}" if pins.unset(path) else f"no {path} to remove")
-        return
-    if version is None:
+    if not unset and version is None:
         raise UsageError("no version given", "e.g. gover local 1.22.10 (or --unset)")
-    token, _name = pins.write_pin(path, version, force)
-    output.info(f"go {token} pinned in {path}")
+    output.render(_pin("local", path, version, force, unset), as_json=as_json)
 
 
 @app.command("global")
@@ -40,23 +37,31 @@ def global_(
     version: PinArg = None,
     force: ForceOpt = False,
     unset: UnsetOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Set the default Go version used outside pinned directories."""
     from gover import paths
+
+    output.render(
+        _pin("global", paths.global_version_file(), version, force, unset), as_json=as_json
+    )
+
+
+def _pin(
+    scope: str, path: Path, version: str | None, force: bool, unset: bool
+) -> results.PinWritten | results.PinRemoved | results.GlobalPin:
+    """local/global: remove the pin, show it (global only), or write it."""
     from gover.select import pins
 
-    path = paths.global_version_file()
     if unset:
-        output.info(f"removed {path}" if pins.unset(path) else f"no {path} to remove")
-        return
+        return results.PinRemoved(scope, str(path), pins.unset(path))
     if version is None:
         from gover.select import resolve
 
         pin = resolve.read_version_file(path, "global")
-        output.info(pin.token if pin else "system")
-        return
-    token, _name = pins.write_pin(path, version, force)
-    output.info(f"global default is now go {token} ({path})")
+        return results.GlobalPin(pin.token, str(path)) if pin else results.GlobalPin("system", None)
+    token, name = pins.write_pin(path, version, force)
+    return results.PinWritten(scope, str(path), token, name)
 
 
 def _shell_name(shell: str | None) -> str:
@@ -173,13 +178,18 @@ def env(shell_: ShellOpt = None) -> None:
 
 
 @app.command()
-def rehash() -> None:
+def rehash(as_json: JsonOpt = False) -> None:
     """Rewrite the shims and alias files (done after every install and uninstall)."""
     from gover import paths
     from gover.select import pins, shims
 
-    result = shims.rehash()
-    warn_kept(result.kept)
-    output.info(f"{len(result.shims)} shims in {paths.shims_dir()}: {', '.join(result.shims)}")
-    if not pins.shims_on_path():
-        output.status(f'add the shims to PATH: export PATH="{paths.shims_dir()}:$PATH"')
+    done = shims.rehash()
+    warn_kept(done.kept)
+    result = results.Rehashed(
+        shims_dir=str(paths.shims_dir()),
+        shims=done.shims,
+        aliases=tuple(done.aliases.items()),
+        kept=tuple(str(k) for k in done.kept),
+        on_path=pins.shims_on_path(),
+    )
+    output.render(result, as_json=as_json)

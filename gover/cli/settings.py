@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import typer
@@ -15,30 +14,32 @@ keys_app = typer.Typer(help="The GPG keys gover trusts for Go releases.", no_arg
 
 
 @config_app.command("get")
-def config_get(key: str) -> None:
+def config_get(key: str, as_json: JsonOpt = False) -> None:
     """Print one setting (after environment overrides)."""
-    value = load_config().get(key)
-    output.info(os.pathsep.join(value) if isinstance(value, list) else str(value))
+    cfg = load_config()
+    value = cfg.get(key)
+    result = results.ConfigValue(key, value, cfg.origins.get(key, "default"))
+    output.render(result, as_json=as_json)
 
 
 @config_app.command("set")
-def config_set(key: str, value: str) -> None:
+def config_set(key: str, value: str, as_json: JsonOpt = False) -> None:
     """Change a setting in config.toml (comments kept; file paths stored absolute)."""
     from gover import config, paths
 
     stored = config.set_value(key, value)
     if key == "auto_install":
         rehash_quietly()
-    shown = os.pathsep.join(stored) if isinstance(stored, list) else stored
-    output.info(f"{key} = {shown!r} in {paths.config_file()}")
+    output.render(results.ConfigChanged(key, stored, str(paths.config_file())), as_json=as_json)
 
 
 @config_app.command("unset")
-def config_unset(key: str) -> None:
+def config_unset(key: str, as_json: JsonOpt = False) -> None:
     """Return a setting to its default."""
-    from gover import config
+    from gover import config, paths
 
     config.unset_value(key)
+    output.render(results.ConfigUnset(key, str(paths.config_file())), as_json=as_json)
 
 
 @config_app.command("list")
@@ -79,7 +80,7 @@ def keys_list(as_json: JsonOpt = False) -> None:
 
 
 @keys_app.command("refresh")
-def keys_refresh() -> None:
+def keys_refresh(as_json: JsonOpt = False) -> None:
     """Fetch the Go release key from its published URL; accepted only if the pin matches."""
     from gover.toolchain import download
     from gover.toolchain.trust import openpgp as verify
@@ -88,7 +89,8 @@ def keys_refresh() -> None:
     key = verify.refresh_key(
         cfg, lambda url: download.fetch_bytes(url, cfg, max_bytes=1 << 20).content
     )
-    output.info(f"refreshed {key.fingerprint} from {cfg.key_url}")
+    result = results.KeyRefreshed(key.fingerprint, cfg.key_url, _date(key.expires))
+    output.render(result, as_json=as_json)
 
 
 app.add_typer(config_app, name="config")

@@ -38,16 +38,28 @@ def install(
     sha256: Annotated[
         str | None, typer.Option("--sha256", help="Expected SHA-256 of --file.")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Download, verify and install Go releases."""
+    output.render(_install(versions, force, unstable, refresh, file, sha256), as_json=as_json)
+
+
+def _install(
+    versions: list[str] | None,
+    force: bool,
+    unstable: bool,
+    refresh: bool,
+    file: Path | None,
+    sha256: str | None,
+) -> results.InstallReport:
     from gover.toolchain import install as core
 
     cfg = load_config()
-    results = []
+    done = []
     if file is not None:
         if versions:
             raise UsageError("give either --file or versions, not both")
-        results.append(core.install_file(file, cfg, sha256=sha256, force=force))
+        done.append(core.install_file(file, cfg, sha256=sha256, force=force))
     else:
         if sha256:
             raise UsageError(
@@ -56,17 +68,22 @@ def install(
         if not versions:
             versions = [_pinned_request()]
         for text in versions:
-            results.append(core.install(text, cfg, force=force, unstable=unstable, refresh=refresh))
+            done.append(core.install(text, cfg, force=force, unstable=unstable, refresh=refresh))
     rehash_quietly()
-    for r in results:
-        if r.status == "already-installed":
-            output.info(f"go {r.version} is already installed in {r.root}")
-        else:
-            signed = "unsigned" if r.signer == "unsigned" else f"signature by {r.signer}"
-            output.info(
-                f"{r.status} go {r.version} in {r.root} "
-                f"(sha256 {r.sha256[:12]}…, {signed}, {r.seconds:.1f}s)"
+    return results.InstallReport(
+        tuple(
+            results.Installed(
+                version=r.version.name,
+                path=str(r.root),
+                status=r.status,
+                sha256=r.sha256,
+                signer=r.signer,
+                url=r.url,
+                seconds=r.seconds,
             )
+            for r in done
+        )
+    )
 
 
 def _pinned_request() -> str:
@@ -91,14 +108,23 @@ def uninstall(
             help="Installed versions to remove.", autocompletion=completions.installed_versions
         ),
     ],
+    as_json: JsonOpt = False,
 ) -> None:
     """Remove installed versions."""
+    from gover.errors import GoverError
     from gover.toolchain import install as core
 
-    for text in versions:
-        item = core.uninstall(text)
-        output.info(f"uninstalled go {item.version} ({item.root})")
+    removed: list[results.Removed] = []
+    try:
+        for text in versions:
+            item = core.uninstall(text)
+            removed.append(results.Removed(item.name, str(item.root)))
+    except (GoverError, OSError):
+        if not as_json:  # the ones already removed are still reported, before the error
+            output.render(results.UninstallReport(tuple(removed)), as_json=False)
+        raise
     rehash_quietly()
+    output.render(results.UninstallReport(tuple(removed)), as_json=as_json)
 
 
 @app.command("list")
@@ -150,12 +176,12 @@ def _remote_list(prefix: str | None, unstable: bool, refresh: bool) -> results.R
 
 
 @cache_app.command("clean")
-def cache_clean() -> None:
+def cache_clean(as_json: JsonOpt = False) -> None:
     """Delete downloaded archives and the cached release index."""
     from gover.toolchain import cache
 
     freed, count = cache.clean()
-    output.info(f"removed {count} cached files ({freed / 1e6:.1f} MB)")
+    output.render(results.CacheCleaned(files=count, bytes=freed), as_json=as_json)
 
 
 app.add_typer(cache_app, name="cache")
