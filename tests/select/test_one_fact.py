@@ -160,6 +160,9 @@ def test_windows_tree_runs_through_the_shim(tmp_path: Path) -> None:
         paths.receipt_file(root),
     )
     assert tc.executable("gofmt") == root / "bin" / "gofmt.exe"
+    for prog in ("go", "gofmt"):  # gover which: the same executable the shim runs
+        r = run_gover("which", prog, cwd=proj)
+        assert (r.code, r.out, r.err) == (0, f"{root / 'bin' / (prog + '.exe')}\n", "")
     assert store.get(GoVersion.parse(NAME)) == store.Installed(
         GoVersion.parse(NAME),
         tc,
