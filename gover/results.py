@@ -43,12 +43,14 @@ class Result:
 
 @dataclass(frozen=True)
 class InstalledVersion:
+    """Provenance fields are None when the receipt could not be read (the install still counts)."""
+
     version: str
     path: str
-    sha256: str
-    signer: str
-    url: str
-    installed_at: str
+    sha256: str | None
+    signer: str | None
+    url: str | None
+    installed_at: str | None
 
 
 @dataclass(frozen=True)

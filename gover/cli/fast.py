@@ -4,7 +4,7 @@ Each builds its result (gover.results) from one core call and hands it to gover.
 
 from __future__ import annotations
 
-from gover import output, results
+from gover import output, paths, results
 
 
 def installed_list() -> results.InstalledList:
@@ -15,10 +15,10 @@ def installed_list() -> results.InstalledList:
             results.InstalledVersion(
                 version=i.name,
                 path=str(i.root),
-                sha256=i.receipt.sha256,
-                signer=i.receipt.signer,
-                url=i.receipt.url,
-                installed_at=i.receipt.installed_at,
+                sha256=i.receipt.sha256 if i.receipt.known else None,
+                signer=i.receipt.signer if i.receipt.known else None,
+                url=i.receipt.url if i.receipt.known else None,
+                installed_at=i.receipt.installed_at if i.receipt.known else None,
             )
             for i in store.installed()
         )
@@ -35,7 +35,7 @@ def current() -> results.Current:
         source=sel.source,
         origin=str(sel.pin.origin) if sel.pin.origin else None,
         goroot=str(sel.root) if sel.root else None,
-        go=str(sel.root / "bin" / "go") if sel.root else str(sel.system),
+        go=str(paths.toolchain(sel.root).go) if sel.root else str(sel.system),
     )
 
 

@@ -175,6 +175,17 @@ def test_corrupt_receipt_is_listed_with_unknown_provenance() -> None:
     (item,) = store.installed()
     assert item.receipt == store.Receipt.unknown(NAME)
     assert not item.receipt.known
+    r = run_gover("list", "--json")
+    assert r.code == 0, r.err
+    (entry,) = json.loads(r.out)["versions"]
+    assert entry == {
+        "version": NAME,
+        "path": str(paths.version_dir(NAME)),
+        "sha256": None,
+        "signer": None,
+        "url": None,
+        "installed_at": None,
+    }
 
 
 # ---- facts rendered, not retyped -------------------------------------------------------------
