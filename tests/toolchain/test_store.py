@@ -62,7 +62,7 @@ def test_cleanup_skips_versions_being_installed() -> None:
     with store.lock("1.22.10"):
         # A second process (a real lock holder elsewhere) must not be disturbed.
         code = subprocess.run(
-            [sys.executable, "-c", "from gover import store; print(store.cleanup().done)"],
+            [sys.executable, "-c", "from gover.toolchain import store; print(store.cleanup().done)"],
             capture_output=True,
             text=True,
             env=dict(os.environ),
