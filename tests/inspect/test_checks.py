@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,21 +39,6 @@ def bins(real_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     return built
 
 
-@pytest.fixture
-def store(real_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("GOVER_HOME", str(real_home))
-    monkeypatch.setenv("PATH", f"{real_home / 'shims'}:/usr/bin:/bin")
-    monkeypatch.delenv("GOROOT", raising=False)
-    yield real_home
-    (real_home / "global").unlink(missing_ok=True)
-
-
-@pytest.fixture
-def proj(tmp_path: Path) -> Path:
-    p = tmp_path / "repo"
-    p.mkdir()
-    (p / ".go-version").write_text("1.22.10\n")
-    return p
 
 
 def test_binary_built_with_another_go(store: Path, proj: Path, bins: dict[str, Path]) -> None:

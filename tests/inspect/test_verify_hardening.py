@@ -17,7 +17,6 @@ import os
 import shutil
 import stat
 import struct
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,21 +29,6 @@ from tests.support.cli import run_gover
 VERSION = "1.22.10"
 
 
-@pytest.fixture
-def store(real_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("GOVER_HOME", str(real_home))
-    monkeypatch.setenv("PATH", f"{real_home / 'shims'}:/usr/bin:/bin")
-    monkeypatch.delenv("GOROOT", raising=False)
-    yield real_home
-    (real_home / "global").unlink(missing_ok=True)
-
-
-@pytest.fixture
-def proj(tmp_path: Path) -> Path:
-    p = tmp_path / "repo"
-    p.mkdir()
-    (p / ".go-version").write_text(VERSION + "\n")
-    return p
 
 
 # ---------------------------------------------------------------------------- the probe
