@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gover.results import Result
+    from gover.results.base import Result
 
 _warned: set[str] = set()
 
@@ -96,7 +96,7 @@ def render(result: Result, *, as_json: bool) -> None:
     """The one renderer: `result` as a JSON document (schema first) or as text lines on
     stdout with its notes on stderr. A result that is a failure (exit 1) also says so as the
     one error line on stderr. The caller exits with `result.exit_code`."""
-    from gover.results import SCHEMA
+    from gover.results.base import SCHEMA
 
     if as_json:
         emit_json({"schema": SCHEMA, **result.data()})
@@ -110,7 +110,7 @@ def render(result: Result, *, as_json: bool) -> None:
 
 def json_error(message: str, exit_code: int) -> None:
     """Under --json, a failure is also a JSON object on stdout (the line goes to stderr)."""
-    from gover.results import SCHEMA
+    from gover.results.base import SCHEMA
 
     emit_json({"schema": SCHEMA, "error": message, "exit_code": exit_code})
 

@@ -4,15 +4,22 @@ Each builds its result (gover.results) from one core call and hands it to gover.
 
 from __future__ import annotations
 
-from gover import output, paths, results
+from typing import TYPE_CHECKING
+
+from gover import output, paths
+
+if TYPE_CHECKING:  # each command imports only its own family of results
+    from gover.results import selection as selection_results
+    from gover.results import toolchains as toolchains_results
 
 
-def installed_list() -> results.InstalledList:
+def installed_list() -> toolchains_results.InstalledList:
+    from gover.results import toolchains as toolchains_results
     from gover.toolchain import store
 
-    return results.InstalledList(
+    return toolchains_results.InstalledList(
         tuple(
-            results.InstalledVersion(
+            toolchains_results.InstalledVersion(
                 version=i.name,
                 path=str(i.root),
                 sha256=i.receipt.sha256 if i.receipt.known else None,
@@ -25,11 +32,12 @@ def installed_list() -> results.InstalledList:
     )
 
 
-def current() -> results.Current:
+def current() -> selection_results.Current:
+    from gover.results import selection as selection_results
     from gover.select import resolve
 
     sel = resolve.select()
-    return results.Current(
+    return selection_results.Current(
         version=sel.label,
         requested=sel.pin.token,
         source=sel.source,
@@ -39,10 +47,11 @@ def current() -> results.Current:
     )
 
 
-def which(program: str) -> results.Which:
+def which(program: str) -> selection_results.Which:
+    from gover.results import selection as selection_results
     from gover.select import pins, resolve
 
-    return results.Which(program, str(pins.program_path(resolve.select(), program)))
+    return selection_results.Which(program, str(pins.program_path(resolve.select(), program)))
 
 
 def show_list(as_json: bool) -> None:

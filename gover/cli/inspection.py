@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
-from gover import output, results
+from gover import output
 from gover.cli.app import JsonOpt, app
 from gover.errors import UsageError
+from gover.results import base as base_results
+from gover.results import inspection as inspection_results
 
 
 @app.command("verify")
@@ -29,7 +31,7 @@ def verify_(
     as_json: JsonOpt = False,
 ) -> None:
     """Check binaries, go.mod or (with no argument) this shell's Go environment. Exit 4 on a mismatch."""
-    result: results.Result
+    result: base_results.Result
     if gomod:
         if binaries or expect:
             raise UsageError("--gomod takes no binaries or --expect")
@@ -45,11 +47,11 @@ def verify_(
         raise typer.Exit(result.exit_code)
 
 
-def _verify_gomod() -> results.VerifyGomod:
+def _verify_gomod() -> inspection_results.VerifyGomod:
     from gover.inspect import checks
 
     res = checks.check_gomod()
-    return results.VerifyGomod(
+    return inspection_results.VerifyGomod(
         file=str(res.mod.path),
         go=res.mod.go,
         toolchain=res.mod.toolchain,
@@ -59,26 +61,26 @@ def _verify_gomod() -> results.VerifyGomod:
     )
 
 
-def _verify_environment() -> results.VerifyEnvironment:
+def _verify_environment() -> inspection_results.VerifyEnvironment:
     from gover.inspect import environment
 
     _sel, found = environment.run_checks()
-    return results.VerifyEnvironment(
-        tuple(results.EnvCheck(c.name, c.ok, c.detail) for c in found)
+    return inspection_results.VerifyEnvironment(
+        tuple(inspection_results.EnvCheck(c.name, c.ok, c.detail) for c in found)
     )
 
 
 def _verify_binaries(
     targets: list[Path], expect: str | None, recursive: bool
-) -> results.VerifyBinaries:
+) -> inspection_results.VerifyBinaries:
     from gover.inspect import checks
 
     want = checks.expectation(expect)
-    return results.VerifyBinaries(
+    return inspection_results.VerifyBinaries(
         expected=want.label,
         source=want.source,
         binaries=tuple(
-            results.CheckedBinary(
+            inspection_results.CheckedBinary(
                 path=str(r.path),
                 built_with=r.built_with,
                 ok=r.ok,

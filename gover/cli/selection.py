@@ -9,11 +9,12 @@ from typing import Annotated
 
 import typer
 
-from gover import output, results
+from gover import output
 from gover.cli import completions
 from gover.cli import fast as views
 from gover.cli.app import ForceOpt, JsonOpt, PinArg, ShellOpt, UnsetOpt, app, warn_kept
 from gover.errors import UsageError
+from gover.results import selection as selection_results
 
 
 @app.command()
@@ -49,19 +50,19 @@ def global_(
 
 def _pin(
     scope: str, path: Path, version: str | None, force: bool, unset: bool
-) -> results.PinWritten | results.PinRemoved | results.GlobalPin:
+) -> selection_results.PinWritten | selection_results.PinRemoved | selection_results.GlobalPin:
     """local/global: remove the pin, show it (global only), or write it."""
     from gover.select import pins
 
     if unset:
-        return results.PinRemoved(scope, str(path), pins.unset(path))
+        return selection_results.PinRemoved(scope, str(path), pins.unset(path))
     if version is None:
         from gover.select import resolve
 
         pin = resolve.read_version_file(path, "global")
-        return results.GlobalPin(pin.token, str(path)) if pin else results.GlobalPin("system", None)
+        return selection_results.GlobalPin(pin.token, str(path)) if pin else selection_results.GlobalPin("system", None)
     token, name = pins.write_pin(path, version, force)
-    return results.PinWritten(scope, str(path), token, name)
+    return selection_results.PinWritten(scope, str(path), token, name)
 
 
 def _shell_name(shell: str | None) -> str:
@@ -185,7 +186,7 @@ def rehash(as_json: JsonOpt = False) -> None:
 
     done = shims.rehash()
     warn_kept(done.kept)
-    result = results.Rehashed(
+    result = selection_results.Rehashed(
         shims_dir=str(paths.shims_dir()),
         shims=done.shims,
         aliases=tuple(done.aliases.items()),

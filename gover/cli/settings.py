@@ -6,8 +6,9 @@ from typing import Any
 
 import typer
 
-from gover import output, results
+from gover import output
 from gover.cli.app import JsonOpt, app, load_config, rehash_quietly
+from gover.results import settings as settings_results
 
 config_app = typer.Typer(help="Read and change config.toml.", no_args_is_help=True)
 keys_app = typer.Typer(help="The GPG keys gover trusts for Go releases.", no_args_is_help=True)
@@ -18,7 +19,7 @@ def config_get(key: str, as_json: JsonOpt = False) -> None:
     """Print one setting (after environment overrides)."""
     cfg = load_config()
     value = cfg.get(key)
-    result = results.ConfigValue(key, value, cfg.origins.get(key, "default"))
+    result = settings_results.ConfigValue(key, value, cfg.origins.get(key, "default"))
     output.render(result, as_json=as_json)
 
 
@@ -30,7 +31,7 @@ def config_set(key: str, value: str, as_json: JsonOpt = False) -> None:
     stored = config.set_value(key, value)
     if key == "auto_install":
         rehash_quietly()
-    output.render(results.ConfigChanged(key, stored, str(paths.config_file())), as_json=as_json)
+    output.render(settings_results.ConfigChanged(key, stored, str(paths.config_file())), as_json=as_json)
 
 
 @config_app.command("unset")
@@ -39,7 +40,7 @@ def config_unset(key: str, as_json: JsonOpt = False) -> None:
     from gover import config, paths
 
     config.unset_value(key)
-    output.render(results.ConfigUnset(key, str(paths.config_file())), as_json=as_json)
+    output.render(settings_results.ConfigUnset(key, str(paths.config_file())), as_json=as_json)
 
 
 @config_app.command("list")
@@ -49,9 +50,9 @@ def config_list(as_json: JsonOpt = False) -> None:
 
     cfg = config.load()
     settings = tuple(
-        results.Setting(k, cfg.get(k), cfg.origins.get(k, "default")) for k in config.KEYS
+        settings_results.Setting(k, cfg.get(k), cfg.origins.get(k, "default")) for k in config.KEYS
     )
-    output.render(results.ConfigList(settings), as_json=as_json)
+    output.render(settings_results.ConfigList(settings), as_json=as_json)
 
 
 def _date(d: Any) -> str | None:
@@ -64,19 +65,19 @@ def keys_list(as_json: JsonOpt = False) -> None:
     from gover.toolchain.trust import openpgp as verify
 
     keys = tuple(
-        results.TrustedKey(
+        settings_results.TrustedKey(
             fingerprint=k.fingerprint,
             uids=tuple(k.uids),
             source=k.source,
             expires=_date(k.expires),
             subkeys=tuple(
-                results.Subkey(s.fingerprint, s.capabilities, _date(s.created), _date(s.expires))
+                settings_results.Subkey(s.fingerprint, s.capabilities, _date(s.created), _date(s.expires))
                 for s in k.subkeys
             ),
         )
         for k in verify.list_keys(load_config())
     )
-    output.render(results.KeyList(keys), as_json=as_json)
+    output.render(settings_results.KeyList(keys), as_json=as_json)
 
 
 @keys_app.command("refresh")
@@ -89,7 +90,7 @@ def keys_refresh(as_json: JsonOpt = False) -> None:
     key = verify.refresh_key(
         cfg, lambda url: download.fetch_bytes(url, cfg, max_bytes=1 << 20).content
     )
-    result = results.KeyRefreshed(key.fingerprint, cfg.key_url, _date(key.expires))
+    result = settings_results.KeyRefreshed(key.fingerprint, cfg.key_url, _date(key.expires))
     output.render(result, as_json=as_json)
 
 

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from gover import output, results
+from gover import output
 from gover.cli import completions
 from gover.cli import fast as views
 from gover.cli.app import JsonOpt, app, load_config, rehash_quietly
 from gover.errors import UsageError
+from gover.results import toolchains as toolchains_results
 
 cache_app = typer.Typer(help="Manage gover's download cache.", no_args_is_help=True)
 
@@ -51,7 +52,7 @@ def _install(
     refresh: bool,
     file: Path | None,
     sha256: str | None,
-) -> results.InstallReport:
+) -> toolchains_results.InstallReport:
     from gover.toolchain import install as core
 
     cfg = load_config()
@@ -70,9 +71,9 @@ def _install(
         for text in versions:
             done.append(core.install(text, cfg, force=force, unstable=unstable, refresh=refresh))
     rehash_quietly()
-    return results.InstallReport(
+    return toolchains_results.InstallReport(
         tuple(
-            results.Installed(
+            toolchains_results.Installed(
                 version=r.version.name,
                 path=str(r.root),
                 status=r.status,
@@ -114,17 +115,17 @@ def uninstall(
     from gover.errors import GoverError
     from gover.toolchain import install as core
 
-    removed: list[results.Removed] = []
+    removed: list[toolchains_results.Removed] = []
     try:
         for text in versions:
             item = core.uninstall(text)
-            removed.append(results.Removed(item.name, str(item.root)))
+            removed.append(toolchains_results.Removed(item.name, str(item.root)))
     except (GoverError, OSError):
         if not as_json:  # the ones already removed are still reported, before the error
-            output.render(results.UninstallReport(tuple(removed)), as_json=False)
+            output.render(toolchains_results.UninstallReport(tuple(removed)), as_json=False)
         raise
     rehash_quietly()
-    output.render(results.UninstallReport(tuple(removed)), as_json=as_json)
+    output.render(toolchains_results.UninstallReport(tuple(removed)), as_json=as_json)
 
 
 @app.command("list")
@@ -149,7 +150,7 @@ def list_remote(
     output.render(_remote_list(prefix, all_, refresh), as_json=as_json)
 
 
-def _remote_list(prefix: str | None, unstable: bool, refresh: bool) -> results.RemoteList:
+def _remote_list(prefix: str | None, unstable: bool, refresh: bool) -> toolchains_results.RemoteList:
     from gover.platform import host
     from gover.toolchain import index, store
     from gover.versions import VersionRequest
@@ -163,7 +164,7 @@ def _remote_list(prefix: str | None, unstable: bool, refresh: bool) -> results.R
         if archive is None or not request.matches(rel.version, unstable=unstable):
             continue
         rows.append(
-            results.RemoteRelease(
+            toolchains_results.RemoteRelease(
                 version=rel.version.name,
                 stable=rel.stable,
                 installed=rel.version in have,
@@ -172,7 +173,7 @@ def _remote_list(prefix: str | None, unstable: bool, refresh: bool) -> results.R
                 size=archive.size,
             )
         )
-    return results.RemoteList(tuple(rows))
+    return toolchains_results.RemoteList(tuple(rows))
 
 
 @cache_app.command("clean")
@@ -181,7 +182,7 @@ def cache_clean(as_json: JsonOpt = False) -> None:
     from gover.toolchain import cache
 
     freed, count = cache.clean()
-    output.render(results.CacheCleaned(files=count, bytes=freed), as_json=as_json)
+    output.render(toolchains_results.CacheCleaned(files=count, bytes=freed), as_json=as_json)
 
 
 app.add_typer(cache_app, name="cache")

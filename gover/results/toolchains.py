@@ -1,0 +1,125 @@
+"""Results of the toolchains commands (gover/cli/toolchains.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gover.results.base import Result
+
+
+@dataclass(frozen=True)
+class InstalledVersion:
+    """Provenance fields are None when the receipt could not be read (the install still counts)."""
+
+    version: str
+    path: str
+    sha256: str | None
+    signer: str | None
+    url: str | None
+    installed_at: str | None
+
+
+@dataclass(frozen=True)
+class InstalledList(Result):
+    """`gover list`: installed versions, newest first."""
+
+    versions: tuple[InstalledVersion, ...]
+
+    def data(self) -> dict[str, Any]:
+        return {"versions": [vars(v) for v in self.versions]}
+
+    def lines(self) -> list[str]:
+        return [v.version for v in self.versions]
+
+    def notes(self) -> list[str]:
+        return [] if self.versions else ["no Go versions installed; run: gover install latest"]
+
+
+@dataclass(frozen=True)
+class RemoteRelease:
+    version: str
+    stable: bool
+    installed: bool
+    filename: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class RemoteList(Result):
+    """`gover list-remote`: releases for this platform, newest first."""
+
+    releases: tuple[RemoteRelease, ...]
+
+    def data(self) -> dict[str, Any]:
+        return {"releases": [vars(r) for r in self.releases]}
+
+    def lines(self) -> list[str]:
+        return [r.version + ("  (installed)" if r.installed else "") for r in self.releases]
+
+
+@dataclass(frozen=True)
+class Installed:
+    version: str
+    path: str
+    status: str  # "installed", "reinstalled" or "already-installed"
+    sha256: str  # "" when already installed (nothing was downloaded)
+    signer: str  # "unsigned", the signing key, or "" when already installed
+    url: str  # the archive's URL or file; "" when already installed
+    seconds: float
+
+    def line(self) -> str:
+        if self.status == "already-installed":
+            return f"go {self.version} is already installed in {self.path}"
+        signed = "unsigned" if self.signer == "unsigned" else f"signature by {self.signer}"
+        return (
+            f"{self.status} go {self.version} in {self.path} "
+            f"(sha256 {self.sha256[:12]}…, {signed}, {self.seconds:.1f}s)"
+        )
+
+
+@dataclass(frozen=True)
+class InstallReport(Result):
+    """`gover install`: each requested version and what happened to it, in request order."""
+
+    installs: tuple[Installed, ...]
+
+    def data(self) -> dict[str, Any]:
+        return {"installs": [vars(i) for i in self.installs]}
+
+    def lines(self) -> list[str]:
+        return [i.line() for i in self.installs]
+
+
+@dataclass(frozen=True)
+class Removed:
+    version: str
+    path: str
+
+
+@dataclass(frozen=True)
+class UninstallReport(Result):
+    """`gover uninstall`: the versions removed, in request order."""
+
+    removed: tuple[Removed, ...]
+
+    def data(self) -> dict[str, Any]:
+        return {"removed": [vars(r) for r in self.removed]}
+
+    def lines(self) -> list[str]:
+        return [f"uninstalled go {r.version} ({r.path})" for r in self.removed]
+
+
+@dataclass(frozen=True)
+class CacheCleaned(Result):
+    """`gover cache clean`: how many cached files went and how many bytes they held."""
+
+    files: int
+    bytes: int
+
+    def data(self) -> dict[str, Any]:
+        return {"files": self.files, "bytes": self.bytes}
+
+    def lines(self) -> list[str]:
+        return [f"removed {self.files} cached files ({self.bytes / 1e6:.1f} MB)"]
