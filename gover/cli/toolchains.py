@@ -106,19 +106,29 @@ def uninstall(
     versions: Annotated[
         list[str],
         typer.Argument(
-            help="Installed versions to remove.", autocompletion=completions.installed_versions
+            help="Installed versions to remove (1.21 when only one 1.21.x is installed).",
+            autocompletion=completions.installed_versions,
         ),
     ],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Remove it even though the global or a version file names it."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Remove installed versions."""
+    import sys
+
     from gover.errors import GoverError
     from gover.toolchain import install as core
 
+    confirm = _confirm if sys.stdin.isatty() else None  # nobody to ask: --force or refuse
     removed: list[toolchains_results.Removed] = []
     try:
         for text in versions:
-            item = core.uninstall(text)
+            item = core.uninstall(text, force=force, confirm=confirm)
             removed.append(toolchains_results.Removed(item.name, str(item.root)))
     except (GoverError, OSError):
         if not as_json:  # the ones already removed are still reported, before the error
@@ -126,6 +136,16 @@ def uninstall(
         raise
     rehash_quietly()
     output.render(toolchains_results.UninstallReport(tuple(removed)), as_json=as_json)
+
+
+def _confirm(why: str) -> bool:
+    """Ask on the terminal (stderr, so stdout stays the result); anything but y/yes is no."""
+    import sys
+
+    output.warn(why)
+    sys.stderr.write("uninstall it anyway? [y/N] ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 @app.command("list")
@@ -150,7 +170,9 @@ def list_remote(
     output.render(_remote_list(prefix, all_, refresh), as_json=as_json)
 
 
-def _remote_list(prefix: str | None, unstable: bool, refresh: bool) -> toolchains_results.RemoteList:
+def _remote_list(
+    prefix: str | None, unstable: bool, refresh: bool
+) -> toolchains_results.RemoteList:
     from gover.platform import host
     from gover.toolchain import index, store
     from gover.versions import VersionRequest
