@@ -93,3 +93,10 @@ MAX_INDEX_BYTES = 64 << 20  # the release index, fetched or cached
 # case patterns and the fish and pwsh hooks by gover/select/shims.py and hooks.py).
 VERSION_MAX_DIGITS = 9  # per number: the sh resolver compares them with shell arithmetic
 VERSION_KINDS = ("alpha", "beta", "rc")  # pre-release kinds, in cmd/go order
+
+# GOTOOLCHAIN values by which the user lets go switch toolchains itself (Go's docs: auto is
+# local+auto, path is local+path, NAME+auto, NAME+path). With one of these set and the pin
+# not installed, the shims and hooks run the newest installed Go and go switches as go.mod
+# asks; unset, local or a bare goX.Y.Z keeps gover's "not installed" exit 127.
+ENV_GOTOOLCHAIN = "GOTOOLCHAIN"
+GOTOOLCHAIN_SWITCH_MODES = ("auto", "path")

@@ -72,6 +72,9 @@ _gv_hook_update() {
     _gv_hook_gotc=
   fi
   if _gv_resolve; then _gv_rc=0; else _gv_rc=$?; fi
+  # Not installed, but the user's GOTOOLCHAIN lets go switch: the newest installed Go, as
+  # the shims run it (resolve.sh: _gv_switch), with no warning.
+  if [ "$_gv_rc" = 1 ] && _gv_switch; then _gv_rc=0; fi
   case $_gv_rc in
   0)
     if [ -z "$_gv_root" ]; then

@@ -28,6 +28,8 @@ set -g __gv_od @OD@
 # The version grammar (versions.PIN_GRAMMAR) and its pre-release kinds in cmd/go order.
 set -g __gv_grammar @GRAMMAR@
 set -g __gv_kinds @KINDS@
+# GOTOOLCHAIN values that let go switch itself (constants.GOTOOLCHAIN_SWITCH_MODES).
+set -g __gv_switch_re @SWITCH_RE@
 
 # What the previous prompt added (kept when the hook is sourced again).
 set -q __gv_hook_bin; or set -g __gv_hook_bin ''
@@ -413,6 +415,26 @@ function __gv_resolve
     __gv_lookup
 end
 
+# __gv_switch: after __gv_resolve returned 1. When the user's GOTOOLCHAIN lets go switch
+# itself (auto, path, NAME+auto, NAME+path), choose the newest installed release, else the
+# system go; go then switches as go.mod or go.work asks. 0 chosen.
+function __gv_switch
+    string match -qr -- $__gv_switch_re "$GOTOOLCHAIN"; or return 1
+    set -g __gv_root ''
+    set -g __gv_name ''
+    set -l lead 'newest installed'
+    if not __gv_alias latest
+        __gv_system; or return 1
+        set lead 'system go'
+    end
+    if string match -q -- 'from the *' "$__gv_src"
+        set -g __gv_src "$lead; GOTOOLCHAIN=$GOTOOLCHAIN lets go switch to $__gv_tok ($__gv_src)"
+    else
+        set -g __gv_src "$lead; go $__gv_tok ($__gv_src) is not installed, and GOTOOLCHAIN=$GOTOOLCHAIN switches only as go.mod or go.work asks"
+    end
+    return 0
+end
+
 # __gv_hint: what `gover install` should be given for the unmet choice -> __gv_want.
 function __gv_hint
     set -g __gv_want $__gv_tok
@@ -447,7 +469,13 @@ function __gover_hook --on-variable PWD --on-event fish_prompt
         set -g __gv_hook_gotc ''
     end
     __gv_resolve
-    switch $status
+    set -l rc $status
+    # Not installed, but the user's GOTOOLCHAIN lets go switch: the newest installed Go, as
+    # the shims run it, with no warning.
+    if test $rc = 1; and __gv_switch
+        set rc 0
+    end
+    switch $rc
         case 0
             if test -z "$__gv_root"
                 set -g __gv_hook_choice "system:$__gv_sys"

@@ -29,6 +29,8 @@ $global:__gv_limit = @LIMIT@
 # The version grammar (versions.PIN_GRAMMAR) and its pre-release kinds in cmd/go order.
 $global:__gv_grammar = @GRAMMAR@
 $global:__gv_kinds = [string[]]@KINDS@
+# GOTOOLCHAIN values that let go switch itself (constants.GOTOOLCHAIN_SWITCH_MODES).
+$global:__gv_switch_re = @SWITCH_RE@
 $global:__gv_latin1 = [System.Text.Encoding]::GetEncoding(28591)
 
 # Results of the resolver, as in resolve.sh.
@@ -441,6 +443,28 @@ function global:__gv_resolve {
     return 1
 }
 
+# __gv_switch: after __gv_resolve returned 1. When the user's GOTOOLCHAIN lets go switch
+# itself (auto, path, NAME+auto, NAME+path), choose the newest installed release, else the
+# system go; go then switches as go.mod or go.work asks. True when chosen.
+function global:__gv_switch {
+    $tc = "$([System.Environment]::GetEnvironmentVariable('GOTOOLCHAIN'))"
+    if ($tc -cnotmatch $global:__gv_switch_re) { return $false }
+    $global:__gv_root = ''
+    $global:__gv_name = ''
+    $lead = 'newest installed'
+    if (-not (__gv_alias 'latest')) {
+        if (-not (__gv_system)) { return $false }
+        $lead = 'system go'
+    }
+    $src = $global:__gv_src
+    if ($src.StartsWith('from the ', [System.StringComparison]::Ordinal)) {
+        $global:__gv_src = "$lead; GOTOOLCHAIN=$tc lets go switch to $($global:__gv_tok) ($src)"
+    } else {
+        $global:__gv_src = "$lead; go $($global:__gv_tok) ($src) is not installed, and GOTOOLCHAIN=$tc switches only as go.mod or go.work asks"
+    }
+    return $true
+}
+
 # __gv_hint: what `gover install` should be given for the unmet choice -> __gv_want.
 function global:__gv_hint {
     $global:__gv_want = $global:__gv_tok
@@ -480,6 +504,9 @@ function global:__gover_hook {
         $global:__gv_hook_gotc = ''
     }
     $rc = __gv_resolve
+    # Not installed, but the user's GOTOOLCHAIN lets go switch: the newest installed Go, as
+    # the shims run it, with no warning.
+    if ($rc -eq 1 -and (__gv_switch)) { $rc = 0 }
     if ($rc -eq 0) {
         if ($global:__gv_root -ceq '') {
             $global:__gv_hook_choice = "system:$($global:__gv_sys)"

@@ -6,7 +6,7 @@
 # since $(printf) would start a process). Sets on success: _gv_root (GOROOT, or empty for
 # system), _gv_sys (the system go, for system), _gv_tok (what was asked), _gv_src (why).
 # Returns 0 when a toolchain was chosen, 1 when the choice is not installed, 2 when the
-# choice is "system" but no system go exists.
+# choice is "system" but no system go exists. After a 1, _gv_switch may choose a stand-in.
 # Reading rules (shared with Python): regular files only; at most the first 1 KiB is read,
 # every byte counting (NULs too, and then dropped); a UTF-8 BOM and CRs tolerated; the first
 # token of the first non-comment line must be a version, a prefix, "latest" or "system";
@@ -444,6 +444,27 @@ _gv_resolve() {
     return 2
   fi
   _gv_lookup
+}
+
+# _gv_switch: after _gv_resolve returned 1 (the pin is not installed). When the user's
+# GOTOOLCHAIN lets go switch toolchains itself (auto, path, NAME+auto, NAME+path; the patterns
+# rendered from constants.GOTOOLCHAIN_SWITCH_MODES), choose the newest installed release, else
+# the system go: go then switches as go.mod or go.work asks (resolve.py: select). 0 chosen.
+_gv_switch() {
+  case ${@ENV_GOTOOLCHAIN@:-} in @SWITCH_MODES@) ;; *) return 1 ;; esac
+  _gv_root= _gv_name=
+  if _gv_alias latest; then
+    _gv_lead='newest installed'
+  elif _gv_system; then
+    _gv_lead='system go'
+  else
+    return 1
+  fi
+  case $_gv_src in
+  'from the '*) _gv_src="$_gv_lead; @ENV_GOTOOLCHAIN@=$@ENV_GOTOOLCHAIN@ lets go switch to $_gv_tok ($_gv_src)" ;;
+  *) _gv_src="$_gv_lead; go $_gv_tok ($_gv_src) is not installed, and @ENV_GOTOOLCHAIN@=$@ENV_GOTOOLCHAIN@ switches only as go.mod or go.work asks" ;;
+  esac
+  return 0
 }
 
 # _gv_hint: what `gover install` should be given for the unmet choice -> _gv_want.

@@ -31,6 +31,8 @@ if [ -n "$_gv_auto" ] && [ "$_gv_rc" = 1 ] && [ -z "${@ENV_SHIM_DRYRUN@:-}" ]; t
   _gv_gover install "$_gv_want" >&2 && _gv_resolve
   _gv_rc=$?
 fi
+# Not installed, but the user's GOTOOLCHAIN lets go switch: run the newest installed Go.
+if [ "$_gv_rc" = 1 ] && _gv_switch; then _gv_rc=0; fi
 if [ "$_gv_lc" = @UNSET@ ]; then unset LC_ALL; else LC_ALL=$_gv_lc; fi
 
 if [ -n "${@ENV_SHIM_DRYRUN@:-}" ]; then

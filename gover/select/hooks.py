@@ -58,6 +58,13 @@ def _grammar(start: str) -> str:
     return f"{start}(?:{versions.PIN_GRAMMAR})\\z"
 
 
+def _switch_re(start: str) -> str:
+    """The GOTOOLCHAIN values that let go switch itself (auto, path, NAME+auto, NAME+path)
+    as one anchored regex; resolve.sh has them as case patterns (shims.resolver_values)."""
+    modes = "|".join(re.escape(m) for m in constants.GOTOOLCHAIN_SWITCH_MODES)
+    return f"(?s){start}(?:.*\\+)?(?:{modes})\\z"
+
+
 def _store_values(quote: Callable[[str], str]) -> dict[str, str]:
     """What the fish and PowerShell ports need from paths.py, constants.py, versions.py and
     store.installed_rule(), read at render time."""
@@ -91,12 +98,14 @@ def _fish() -> str:
     values = _store_values(fish_quote)
     values["@OD@"] = fish_quote(_od())
     values["@GRAMMAR@"] = fish_quote(_grammar("^"))
+    values["@SWITCH_RE@"] = fish_quote(_switch_re("^"))
     return fill(template("hook.fish"), values)
 
 
 def _pwsh() -> str:
     values = _store_values(pwsh_quote)
     values["@GRAMMAR@"] = pwsh_quote(_grammar("\\A"))
+    values["@SWITCH_RE@"] = pwsh_quote(_switch_re("\\A"))
     values["@KINDS@"] = "@(" + ", ".join(pwsh_quote(k) for k in constants.VERSION_KINDS) + ")"
     exes = store.installed_rule().executables
     values["@GOEXES@"] = "@(" + ", ".join(pwsh_quote(exe) for exe in exes) + ")"

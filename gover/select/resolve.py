@@ -5,6 +5,9 @@ Order: GOVER_VERSION (gover shell) → walk up from the working directory; in ea
 GOWORK=off); the nearest directory with a pin wins → the global file → the system go.
 A `toolchain goX` line is exact; a `go X` line is a minimum: the newest installed release of
 the same minor that is ≥ X, else the newest installed release if it is ≥ X.
+A pin that is not installed is an error (exit 127 in the shims) unless the user's GOTOOLCHAIN
+lets go switch itself (auto, path, NAME+auto, NAME+path): then the newest installed release
+runs (else the system go) and go switches as go.mod or go.work asks, as Go's docs describe.
 Files: regular and readable only (anything else there is skipped with a warning); the first
 1 KiB, every byte counting (NULs too), is all that is read, go.mod and go.work included
 (gomod.py, the reader `gover verify --gomod` uses too); BOM, CRs and NULs dropped; a bad
@@ -21,7 +24,9 @@ from typing import Literal
 
 from gover import output, paths
 from gover.constants import (
+    ENV_GOTOOLCHAIN,
     ENV_VERSION,
+    GOTOOLCHAIN_SWITCH_MODES,
     SHIMS_MARKER,
 )
 from gover.errors import NotInstalledError
@@ -327,15 +332,41 @@ def system_go() -> Path | None:
     return None
 
 
+def go_may_switch() -> str | None:
+    """The user's GOTOOLCHAIN when it lets go switch toolchains itself (auto, path, NAME+auto,
+    NAME+path), else None: unset (the shims then set local), local, or a bare goX.Y.Z, by
+    which the user asked for no switching (or for one toolchain, which go runs itself).
+    Only the variable counts: the shims' GOTOOLCHAIN=local overrides `go env -w` anyway."""
+    value = os.environ.get(ENV_GOTOOLCHAIN, "")
+    return value if value.rpartition("+")[2] in GOTOOLCHAIN_SWITCH_MODES else None
+
+
+def switch_source(pin: Pin, gotoolchain: str, system: bool = False) -> str:
+    """Why the newest installed Go (or the system go) runs instead of the missing pin. go
+    itself reads only go.mod and go.work, so only their pins are switched to."""
+    lead = "system go" if system else "newest installed"
+    if pin.kind in ("toolchain", "go-line"):
+        return (
+            f"{lead}; {ENV_GOTOOLCHAIN}={gotoolchain} lets go switch to {pin.token} ({pin.source})"
+        )
+    return (
+        f"{lead}; go {pin.token} ({pin.source}) is not installed, and "
+        f"{ENV_GOTOOLCHAIN}={gotoolchain} switches only as go.mod or go.work asks"
+    )
+
+
 @dataclass(frozen=True)
 class Selection:
     pin: Pin
     name: str | None  # installed version name; None for system
     root: Path | None  # GOROOT; None for system
     system: Path | None  # the system go binary, for system
+    switch: str | None = None  # the user's GOTOOLCHAIN, when it stands in for a missing pin
 
     @property
     def source(self) -> str:
+        if self.switch is not None:
+            return switch_source(self.pin, self.switch, system=self.root is None)
         return self.pin.source
 
     @property
@@ -372,6 +403,16 @@ def select(cwd: Path | None = None) -> Selection:
             )
         return Selection(pin, None, None, found)
     name = lookup(pin)
-    if name is None:
-        raise NotInstalledError(not_installed_message(pin))
-    return Selection(pin, name, paths.version_dir(name), None)
+    if name is not None:
+        return Selection(pin, name, paths.version_dir(name), None)
+    switch = go_may_switch()
+    if switch is not None:
+        # The user lets go switch: run the newest installed release (go then switches as
+        # go.mod asks), or the system go; shims/resolve.sh: _gv_switch.
+        newest = alias_target("latest")
+        if newest is not None:
+            return Selection(pin, newest, paths.version_dir(newest), None, switch)
+        found = system_go()
+        if found is not None:
+            return Selection(pin, None, None, found, switch)
+    raise NotInstalledError(not_installed_message(pin))

@@ -79,6 +79,7 @@ def resolver_values() -> dict[str, str]:
     """What shims/resolve.sh needs from paths.py and constants.py, read at render time."""
     kinds = [_plain(k, re.compile(r"[a-z]+")) for k in constants.VERSION_KINDS]
     ranks = " ".join(f"{k} | {k}[0-9]*) _gk4={i} ;;" for i, k in enumerate(kinds, 1))
+    modes = [_plain(m, re.compile(r"[a-z]+")) for m in constants.GOTOOLCHAIN_SWITCH_MODES]
     return {
         "@VERSIONS@": sh_quote(str(paths.versions_dir())),
         "@ALIASES@": sh_quote(str(paths.aliases_dir())),
@@ -91,6 +92,8 @@ def resolver_values() -> dict[str, str]:
         "@KIND_RANKS@": ranks,
         "@ENV_VERSION@": _plain(constants.ENV_VERSION, _ENV_NAME),
         "@IS_INSTALLED@": sh_installed_test("_gv_i"),
+        "@ENV_GOTOOLCHAIN@": _plain(constants.ENV_GOTOOLCHAIN, _ENV_NAME),
+        "@SWITCH_MODES@": " | ".join(f"{m} | *+{m}" for m in modes),
     }
 
 
