@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from gover import output, paths
-from gover.constants import SETUP_BACKUP_SUFFIX, SETUP_BLOCK_BEGIN, SETUP_BLOCK_END
+from gover.constants import ENV_HOME, SETUP_BACKUP_SUFFIX, SETUP_BLOCK_BEGIN, SETUP_BLOCK_END
 from gover.errors import SetupError, UsageError
 from gover.fsutil import UnsafePathError, open_regular, read_capped, write_atomic
 from gover.select import shells
@@ -111,13 +111,26 @@ def shims_path_line(shell: str, shims: Path, home: Path) -> str:
     return f'export PATH={word}:"$PATH"'
 
 
-def rc_block(shell: str, shims: Path, home: Path) -> str:
-    """Shims on PATH (so child processes without a prompt still get them), then the hook."""
+def gover_home_line(shell: str, gover_home: Path, home: Path) -> str:
+    """The line that keeps the user's GOVER_HOME: without it a new shell's `gover` (the hook,
+    `gover list`) looks in the default store and finds nothing installed."""
+    if shell == "fish":
+        return f"set -gx {ENV_HOME} {_fish_word(gover_home, home)}"
+    if shell == "pwsh":
+        return f"$Env:{ENV_HOME} = {_pwsh_word(gover_home, home)}"
+    return f"export {ENV_HOME}={_sh_word(gover_home, home)}"
+
+
+def rc_block(shell: str, shims: Path, home: Path, gover_home: Path | None = None) -> str:
+    """GOVER_HOME when the user set one, shims on PATH (so child processes without a prompt
+    still get them), then the hook."""
     hook = HOOK_LINES[shell]
+    head = f"{_MANAGED}\n"
+    if gover_home is not None:
+        head += gover_home_line(shell, gover_home, home) + "\n"
     if shell == "fish":
         w = _fish_word(shims, home)
-        return (
-            f"{_MANAGED}\n"
+        return head + (
             f"if not contains -- {w} $PATH\n"
             f"    set -gx PATH {w} $PATH\n"
             "end\n"
@@ -127,8 +140,7 @@ def rc_block(shell: str, shims: Path, home: Path) -> str:
         )
     if shell == "pwsh":
         w = _pwsh_word(shims, home)
-        return (
-            f"{_MANAGED}\n"
+        return head + (
             f"if (-not (($Env:PATH -split [IO.Path]::PathSeparator) -contains {w})) {{\n"
             f"    $Env:PATH = {w} + [IO.Path]::PathSeparator + $Env:PATH\n"
             "}\n"
@@ -137,8 +149,7 @@ def rc_block(shell: str, shims: Path, home: Path) -> str:
             "}\n"
         )
     w = _sh_word(shims, home)
-    return (
-        f"{_MANAGED}\n"
+    return head + (
         'case ":$PATH:" in\n'
         f"  *:{w}:*) ;;\n"
         f'  *) export PATH={w}:"$PATH" ;;\n'
@@ -228,11 +239,13 @@ def plan(
     *,
     env: Mapping[str, str] | None = None,
     shims: Path | None = None,
+    gover_home: Path | None = None,
 ) -> list[Edit]:
-    """The blocks `shell` needs on this OS and the files they go in."""
+    """The blocks `shell` needs on this OS and the files they go in (`gover_home`: the
+    GOVER_HOME to keep, None when the user set none)."""
     env = {} if env is None else env
     shims = paths.shims_dir() if shims is None else shims
-    block = rc_block(shell, shims, home)
+    block = rc_block(shell, shims, home, gover_home)
     rc, reason = shells.startup_file(shell, home, os_name, env)
     edits = [Edit(rc, block, reason)]
     if shell != "bash":
@@ -458,7 +471,9 @@ def run(shell: str | None, *, write: bool) -> Report:
                 f"for sh, add to ~/.profile: {shims_path_line('sh', paths.shims_dir(), home)}",
             )
         name = found
-    edits = plan(name, home, sys.platform, env=env)
+    # GOVER_HOME as gover reads it (absolute, ~ expanded); None when unset or empty.
+    gover_home = paths.data_dir() if env.get(ENV_HOME) else None
+    edits = plan(name, home, sys.platform, env=env, gover_home=gover_home)
     warnings, notes = check(name, home, sys.platform, env, edits)
     written = apply(edits) if write else []
     return Report(name, sys.platform, home, paths.shims_dir(), edits, warnings, notes, written)
