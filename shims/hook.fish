@@ -416,23 +416,13 @@ function __gv_resolve
 end
 
 # __gv_switch: after __gv_resolve returned 1. When the user's GOTOOLCHAIN lets go switch
-# itself (auto, path, NAME+auto, NAME+path), choose the newest installed release, else the
-# system go; go then switches as go.mod or go.work asks. 0 chosen.
+# itself (auto, path, NAME+auto, NAME+path), the newest installed release, else the system
+# go, stands in: go then switches as go.mod asks. 0 chosen.
 function __gv_switch
     string match -qr -- $__gv_switch_re "$GOTOOLCHAIN"; or return 1
     set -g __gv_root ''
     set -g __gv_name ''
-    set -l lead 'newest installed'
-    if not __gv_alias latest
-        __gv_system; or return 1
-        set lead 'system go'
-    end
-    if string match -q -- 'from the *' "$__gv_src"
-        set -g __gv_src "$lead; GOTOOLCHAIN=$GOTOOLCHAIN lets go switch to $__gv_tok ($__gv_src)"
-    else
-        set -g __gv_src "$lead; go $__gv_tok ($__gv_src) is not installed, and GOTOOLCHAIN=$GOTOOLCHAIN switches only as go.mod or go.work asks"
-    end
-    return 0
+    __gv_alias latest; or __gv_system
 end
 
 # __gv_hint: what `gover install` should be given for the unmet choice -> __gv_want.

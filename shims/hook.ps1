@@ -444,25 +444,15 @@ function global:__gv_resolve {
 }
 
 # __gv_switch: after __gv_resolve returned 1. When the user's GOTOOLCHAIN lets go switch
-# itself (auto, path, NAME+auto, NAME+path), choose the newest installed release, else the
-# system go; go then switches as go.mod or go.work asks. True when chosen.
+# itself (auto, path, NAME+auto, NAME+path), the newest installed release, else the system
+# go, stands in: go then switches as go.mod asks. True when chosen.
 function global:__gv_switch {
     $tc = "$([System.Environment]::GetEnvironmentVariable('GOTOOLCHAIN'))"
     if ($tc -cnotmatch $global:__gv_switch_re) { return $false }
     $global:__gv_root = ''
     $global:__gv_name = ''
-    $lead = 'newest installed'
-    if (-not (__gv_alias 'latest')) {
-        if (-not (__gv_system)) { return $false }
-        $lead = 'system go'
-    }
-    $src = $global:__gv_src
-    if ($src.StartsWith('from the ', [System.StringComparison]::Ordinal)) {
-        $global:__gv_src = "$lead; GOTOOLCHAIN=$tc lets go switch to $($global:__gv_tok) ($src)"
-    } else {
-        $global:__gv_src = "$lead; go $($global:__gv_tok) ($src) is not installed, and GOTOOLCHAIN=$tc switches only as go.mod or go.work asks"
-    }
-    return $true
+    if (__gv_alias 'latest') { return $true }
+    return (__gv_system)
 }
 
 # __gv_hint: what `gover install` should be given for the unmet choice -> __gv_want.

@@ -446,25 +446,13 @@ _gv_resolve() {
   _gv_lookup
 }
 
-# _gv_switch: after _gv_resolve returned 1 (the pin is not installed). When the user's
-# GOTOOLCHAIN lets go switch toolchains itself (auto, path, NAME+auto, NAME+path; the patterns
-# rendered from constants.GOTOOLCHAIN_SWITCH_MODES), choose the newest installed release, else
-# the system go: go then switches as go.mod or go.work asks (resolve.py: select). 0 chosen.
+# _gv_switch: after _gv_resolve returned 1. When the user's GOTOOLCHAIN lets go switch
+# itself (constants.GOTOOLCHAIN_SWITCH_MODES), the newest installed release, else the system
+# go, stands in: go then switches as go.mod asks. resolve.py (select) words the reason.
 _gv_switch() {
   case ${@ENV_GOTOOLCHAIN@:-} in @SWITCH_MODES@) ;; *) return 1 ;; esac
   _gv_root= _gv_name=
-  if _gv_alias latest; then
-    _gv_lead='newest installed'
-  elif _gv_system; then
-    _gv_lead='system go'
-  else
-    return 1
-  fi
-  case $_gv_src in
-  'from the '*) _gv_src="$_gv_lead; @ENV_GOTOOLCHAIN@=$@ENV_GOTOOLCHAIN@ lets go switch to $_gv_tok ($_gv_src)" ;;
-  *) _gv_src="$_gv_lead; go $_gv_tok ($_gv_src) is not installed, and @ENV_GOTOOLCHAIN@=$@ENV_GOTOOLCHAIN@ switches only as go.mod or go.work asks" ;;
-  esac
-  return 0
+  _gv_alias latest || _gv_system
 }
 
 # _gv_hint: what `gover install` should be given for the unmet choice -> _gv_want.
