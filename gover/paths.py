@@ -151,6 +151,20 @@ def shims_dir() -> Path:
     return data_dir() / "shims"
 
 
+def hooks_dir() -> Path:
+    """The shell hooks `gover rehash` renders, which the line `gover init` writes sources: a
+    new shell reads a file instead of starting Python (`eval "$(gover hook bash)"`)."""
+    return data_dir() / "hooks"
+
+
+# A hook file's extension where it is not the shell's name: PowerShell dot-sources only .ps1.
+_HOOK_EXTENSIONS = {"pwsh": "ps1"}
+
+
+def hook_file(shell: str) -> Path:
+    return hooks_dir() / f"hook.{_HOOK_EXTENSIONS.get(shell, shell)}"
+
+
 def aliases_dir() -> Path:
     """Alias files (1.22, 1, latest) naming the newest installed match; read by the shims."""
     return data_dir() / "aliases"

@@ -1,5 +1,5 @@
-"""Commands on the hot path (`current`, `which`, `list`): plain functions with no typer, so
-gover.cli.entry can run them without importing the CLI framework (~40 ms saved per call).
+"""Commands on the hot path (`current`, `which`, `list`, `hook`): plain functions with no
+typer, so gover.cli.entry can run them without importing the CLI framework (~40 ms saved).
 Each builds its result (gover.results) from one core call and hands it to gover.output."""
 
 from __future__ import annotations
@@ -73,6 +73,12 @@ def fast_path(argv: list[str]) -> bool:
     cmd, rest = argv[0], argv[1:]
     if cmd in ("current", "list") and rest in ([], ["--json"]):
         (show_current if cmd == "current" else show_list)(bool(rest))
+        return True
+    if cmd == "hook" and len(rest) == 1 and not rest[0].startswith("-"):
+        # `eval "$(gover hook bash)"` runs in every new shell that uses it: no typer there.
+        from gover.select import hooks
+
+        output.code(hooks.render_hook(rest[0]))
         return True
     if cmd == "which":
         as_json = "--json" in rest

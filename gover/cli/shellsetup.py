@@ -17,11 +17,14 @@ def hook(
     shell_name: Annotated[
         str,
         typer.Argument(
-            metavar="SHELL", help="bash, zsh, fish or pwsh", autocompletion=completions.shells
+            metavar="SHELL",
+            help="bash, zsh, fish or pwsh (experimental)",
+            autocompletion=completions.shells,
         ),
     ],
 ) -> None:
-    """Print code that selects Go before every prompt: eval "$(gover hook bash)"."""
+    """Print the hook (GOROOT for tools, warnings once per directory) for eval: eval "$(gover
+    hook bash)". The block `gover init` writes sources the same code from a file instead."""
     from gover.select import hooks
 
     output.code(hooks.render_hook(shell_name))
@@ -48,7 +51,8 @@ def init(
         str | None,
         typer.Argument(
             metavar="SHELL",
-            help="bash, zsh, fish or pwsh (default: the shell running gover, else $SHELL)",
+            help="bash, zsh, fish or pwsh (experimental) (default: the shell running gover, "
+            "else $SHELL)",
             autocompletion=completions.shells,
         ),
     ] = None,

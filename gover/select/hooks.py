@@ -115,6 +115,21 @@ def _pwsh() -> str:
 _RENDER: dict[str, Callable[[], str]] = {"bash": _bash, "zsh": _zsh, "fish": _fish, "pwsh": _pwsh}
 
 
+def hook_shells() -> tuple[str, ...]:
+    """The shells with a hook, whose files `gover rehash` renders."""
+    return tuple(_RENDER)
+
+
+def file_header(shell: str) -> str:
+    """The first line of a rendered hook file: how rehash knows the file is its own."""
+    return f"# gover hook for {shell}: rendered by `gover rehash`; the block `gover init` wrote sources it.\n"
+
+
+def render_hook_file(shell: str) -> str:
+    """paths.hook_file(shell)'s text: the header, then what `gover hook SHELL` prints."""
+    return file_header(shell) + render_hook(shell) + "\n"
+
+
 def render_hook(shell: str) -> str:
     """The hook for `shell`, to be eval'ed (bash, zsh), sourced (fish) or dot-sourced (pwsh)."""
     render = _RENDER.get(shell)

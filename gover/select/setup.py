@@ -23,7 +23,7 @@ from gover.constants import ENV_HOME, SETUP_BACKUP_SUFFIX, SETUP_BLOCK_BEGIN, SE
 from gover.errors import SetupError, UsageError
 from gover.fsutil import UnsafePathError, open_regular, read_capped, write_atomic
 from gover.select import shells
-from gover.select.shells import HOOK_LINES, bash_login_file
+from gover.select.shells import bash_login_file
 
 _MANAGED = "# Managed by `gover init --write`, which rewrites this block in place."
 _HOOK_RE = re.compile(r"\bgover\s+hook\b")
@@ -121,10 +121,33 @@ def gover_home_line(shell: str, gover_home: Path, home: Path) -> str:
     return f"export {ENV_HOME}={_sh_word(gover_home, home)}"
 
 
-def rc_block(shell: str, shims: Path, home: Path, gover_home: Path | None = None) -> str:
-    """GOVER_HOME when the user set one, shims on PATH (so child processes without a prompt
-    still get them), then the hook."""
-    hook = HOOK_LINES[shell]
+def hook_source_line(shell: str, hook: Path, home: Path) -> str:
+    """The line that loads the hook file `gover rehash` rendered: reading a file starts no
+    process (`eval "$(gover hook bash)"` started Python in every new shell). Guarded, so that
+    without the file (gover uninstalled, nothing rendered yet) it does nothing and says
+    nothing."""
+    if shell == "fish":
+        w = _fish_word(hook, home)
+        return f"test -r {w}; and source {w}"
+    if shell == "pwsh":
+        w = _pwsh_word(hook, home)
+        return f"if (Test-Path -LiteralPath {w} -PathType Leaf) {{ . {w} }}"
+    w = _sh_word(hook, home)
+    return f"if [ -r {w} ]; then . {w}; fi"
+
+
+def rc_block(
+    shell: str,
+    shims: Path,
+    home: Path,
+    gover_home: Path | None = None,
+    hook_file: Path | None = None,
+) -> str:
+    """GOVER_HOME when the user set one, shims first on PATH (they choose the Go of every go
+    call, with or without a prompt), then the hook file (GOROOT for tools that read it, the
+    not-installed warning once per directory)."""
+    hook_file = paths.hook_file(shell) if hook_file is None else hook_file
+    hook = hook_source_line(shell, hook_file, home)
     head = f"{_MANAGED}\n"
     if gover_home is not None:
         head += gover_home_line(shell, gover_home, home) + "\n"
@@ -134,7 +157,7 @@ def rc_block(shell: str, shims: Path, home: Path, gover_home: Path | None = None
             f"if not contains -- {w} $PATH\n"
             f"    set -gx PATH {w} $PATH\n"
             "end\n"
-            "if status is-interactive; and command -q gover\n"
+            "if status is-interactive\n"
             f"    {hook}\n"
             "end\n"
         )
@@ -144,9 +167,7 @@ def rc_block(shell: str, shims: Path, home: Path, gover_home: Path | None = None
             f"if (-not (($Env:PATH -split [IO.Path]::PathSeparator) -contains {w})) {{\n"
             f"    $Env:PATH = {w} + [IO.Path]::PathSeparator + $Env:PATH\n"
             "}\n"
-            "if (Get-Command gover -CommandType Application -ErrorAction SilentlyContinue) {\n"
-            f"    {hook}\n"
-            "}\n"
+            f"{hook}\n"
         )
     w = _sh_word(shims, home)
     return head + (
@@ -154,9 +175,7 @@ def rc_block(shell: str, shims: Path, home: Path, gover_home: Path | None = None
         f"  *:{w}:*) ;;\n"
         f'  *) export PATH={w}:"$PATH" ;;\n'
         "esac\n"
-        "if command -v gover >/dev/null 2>&1; then\n"
-        f"  {hook}\n"
-        "fi\n"
+        f"{hook}\n"
     )
 
 
@@ -317,8 +336,8 @@ def check(
             )
     if shutil.which("gover", path=env.get("PATH")) is None:
         notes.append(
-            "`gover` is not on PATH here: the block runs the hook only when it is, so put "
-            "gover's directory on PATH earlier in that file (the shims work either way)"
+            "`gover` is not on PATH here: the shims and the hook work without it, but to run "
+            "gover commands put its directory on PATH earlier in that file"
         )
     return warnings, notes
 
@@ -475,7 +494,13 @@ def run(shell: str | None, *, write: bool) -> Report:
     gover_home = paths.data_dir() if env.get(ENV_HOME) else None
     edits = plan(name, home, sys.platform, env=env, gover_home=gover_home)
     warnings, notes = check(name, home, sys.platform, env, edits)
-    written = apply(edits) if write else []
+    written: list[Path] = []
+    if write:
+        # The block sources the hook file: render it now, not at the first install.
+        from gover.select import shims
+
+        shims.render_hooks()
+        written = apply(edits)
     return Report(name, sys.platform, home, paths.shims_dir(), edits, warnings, notes, written)
 
 

@@ -171,6 +171,40 @@ def is_shim_file(path: Path) -> bool:
     return _SHIM_HEAD.match(head) is not None
 
 
+def is_hook_file(path: Path) -> bool:
+    """A hook file rehash rendered: its first line is hooks.file_header's for its shell."""
+    from gover.select import hooks
+
+    shell = next((s for s in hooks.hook_shells() if path == paths.hook_file(s)), None)
+    if shell is None:
+        return False
+    try:
+        data = fsutil.read_limited(path, 4096, follow_symlinks=False)
+    except OSError:
+        return False
+    return data.startswith(hooks.file_header(shell).encode())
+
+
+def _hook_writes() -> list[_Write]:
+    """The hook files, one per shell (they embed store paths: rendered for this GOVER_HOME)."""
+    from gover.select import hooks
+
+    return [
+        _Write(paths.hook_file(s), hooks.render_hook_file(s), 0o644, is_hook_file)
+        for s in hooks.hook_shells()
+    ]
+
+
+def render_hooks() -> None:
+    """Write the hook files only (`gover init --write`, before anything is installed)."""
+    with store.lock("rehash"):
+        _own_dir(paths.hooks_dir())
+        writes = _hook_writes()
+        _check(writes)
+        for w in writes:
+            _write(w)
+
+
 def is_alias_file(path: Path) -> bool:
     """An alias file gover wrote: named like an alias, holding exactly one version name."""
     if _ALIAS_NAME.fullmatch(path.name) is None:
@@ -268,7 +302,8 @@ def rehash(auto_install: bool | None = None) -> RehashResult:
         programs = _programs(items)
         adir = _own_dir(paths.aliases_dir())
         sdir = _own_dir(paths.shims_dir())
-        writes = [
+        hdir = _own_dir(paths.hooks_dir())
+        writes = _hook_writes() + [
             _Write(paths.alias_file(key), name + "\n", 0o644, is_alias_file)
             for key, name in aliases.items()
         ]
@@ -282,6 +317,8 @@ def rehash(auto_install: bool | None = None) -> RehashResult:
             _write(w)
         kept = _prune(adir, lambda entry: entry in aliases, is_alias_file)
         kept += _prune(sdir, lambda entry: entry.removesuffix(".cmd") in programs, is_shim_file)
+        hook_files = {w.path.name for w in writes if w.recognise is is_hook_file}
+        kept += _prune(hdir, lambda entry: entry in hook_files, is_hook_file)
         marker = sdir / SHIMS_MARKER  # last: it tells resolve that this directory is gover's
         if not marker.is_file():
             write_atomic(marker, "gover shims: never a system go\n")

@@ -53,6 +53,11 @@ def _shims() -> str:
     return str(paths.shims_dir())
 
 
+def _source_line(shell: str, home: Path) -> str:
+    """The block's line that loads the hook file `gover rehash` renders (no `gover` run)."""
+    return initsetup.hook_source_line(shell, paths.hook_file(shell), home)
+
+
 def _hook_functions(shell: str) -> list[str]:
     """Functions `gover hook SHELL` defines at top level (those named *hook* when there are
     some). Never empty: a failing `gover hook` or one that defines nothing fails the test
@@ -105,7 +110,8 @@ def test_bash_plan_prints_blocks_and_changes_nothing(home: Path) -> None:
         "add to ~/.profile (login shells read it instead of ~/.bashrc; it must source ~/.bashrc):"
         in lines
     )
-    assert '      eval "$(gover hook bash)"' in lines
+    assert "    " + _source_line("bash", home) in lines
+    assert not any("gover hook" in line for line in lines)  # a new shell starts no Python
     assert "or let gover do it: gover init bash --write" in lines
     # The prompt-less contexts and where the one PATH line goes for each.
     assert f'  export PATH={_q(_shims())}:"$PATH"' in lines
@@ -116,19 +122,16 @@ def test_bash_plan_prints_blocks_and_changes_nothing(home: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("shell", "rel", "hook"),
+    ("shell", "rel"),
     [
-        ("bash", ".bashrc", 'eval "$(gover hook bash)"'),
-        ("zsh", ".zshrc", 'eval "$(gover hook zsh)"'),
-        ("fish", ".config/fish/conf.d/gover.fish", "gover hook fish | source"),
-        (
-            "pwsh",
-            ".config/powershell/Microsoft.PowerShell_profile.ps1",
-            "Invoke-Expression (& gover hook pwsh | Out-String)",
-        ),
+        ("bash", ".bashrc"),
+        ("zsh", ".zshrc"),
+        ("fish", ".config/fish/conf.d/gover.fish"),
+        ("pwsh", ".config/powershell/Microsoft.PowerShell_profile.ps1"),
     ],
 )
-def test_write_twice_is_identical(home: Path, shell: str, rel: str, hook: str) -> None:
+def test_write_twice_is_identical(home: Path, shell: str, rel: str) -> None:
+    hook = _source_line(shell, home)
     target = home / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     original = "# mine\nalias ll='ls -l'\n"
@@ -140,7 +143,10 @@ def test_write_twice_is_identical(home: Path, shell: str, rel: str, hook: str) -
     text = target.read_text()
     assert text.startswith(original + "\n" + BEGIN + "\n")
     assert text.endswith(END + "\n")
-    assert hook in text
+    assert hook in text and "gover hook" not in text
+    assert paths.hook_file(shell).read_text().splitlines()[1:] == run_gover(
+        "hook", shell
+    ).out.splitlines()  # rendered by --write: the same code `gover hook` prints
     assert _shims() in text
     assert _blocks(text) == 1
     backup = target.with_name(target.name + ".gover-backup")
@@ -160,14 +166,15 @@ def test_block_is_replaced_in_place_when_it_changes(home: Path, tmp_path: Path) 
     assert run_gover("init", "zsh", "--write").code == 0
     rc.write_text(rc.read_text() + "export AFTER=1\n")
     # An older gover wrote another hook line; the shims moved (another GOVER_HOME).
-    old = rc.read_text().replace('eval "$(gover hook zsh)"', 'eval "$(gover hook-old zsh)"')
+    old = rc.read_text().replace(_source_line("zsh", home), 'eval "$(gover hook-old zsh)"')
     rc.write_text(old)
     moved = tmp_path / "moved home"
     r = run_gover("init", "zsh", "--write", env={"GOVER_HOME": str(moved)})
     assert r.code == 0, r.err
     text = rc.read_text()
     assert _blocks(text) == 1
-    assert "hook-old" not in text and 'eval "$(gover hook zsh)"' in text
+    assert "hook-old" not in text and "gover hook" not in text
+    assert str(moved / "hooks" / "hook.zsh") in text
     assert str(moved / "shims") in text and _shims() not in text
     assert text.startswith("setopt autocd\n\n" + BEGIN)
     assert text.endswith(END + "\nexport AFTER=1\n")  # in place: what follows stays after it
@@ -351,10 +358,10 @@ def _entries(out: str) -> list[str]:
 
 
 def _shims_ahead(entries: list[str]) -> None:
-    """The shims are on PATH once, ahead of the system directories (the hook may put the
-    selected toolchain's bin in front of them: that is its job)."""
+    """The shims are on PATH once, first: they choose the Go of every go call (the hook never
+    puts a toolchain's bin in front of them)."""
     assert entries.count(_shims()) == 1, entries
-    assert entries.index(_shims()) < entries.index("/usr/bin"), entries
+    assert entries[0] == _shims(), entries
 
 
 @pytest.mark.parametrize("login", [False, True], ids=["non-login", "login"])
