@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from gover import constants, paths, versions
 from gover.errors import UsageError
-from gover.select.shells import SHELLS, fish_quote, pwsh_quote, sh_quote
+from gover.select.shells import SHELLS, fish_quote, nu_quote, pwsh_quote, sh_quote
 from gover.select.shims import fill, resolver_source, template
 from gover.toolchain import store
 
@@ -112,7 +112,20 @@ def _pwsh() -> str:
     return fill(template("hook.ps1"), values)
 
 
-_RENDER: dict[str, Callable[[], str]] = {"bash": _bash, "zsh": _zsh, "fish": _fish, "pwsh": _pwsh}
+def _nu() -> str:
+    values = _store_values(nu_quote)
+    values["@GRAMMAR@"] = nu_quote(_grammar("^"))
+    values["@SWITCH_RE@"] = nu_quote(_switch_re("^"))
+    return fill(template("hook.nu"), values)
+
+
+_RENDER: dict[str, Callable[[], str]] = {
+    "bash": _bash,
+    "zsh": _zsh,
+    "fish": _fish,
+    "nu": _nu,
+    "pwsh": _pwsh,
+}
 
 
 def hook_shells() -> tuple[str, ...]:

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 # Shells with a hook and a startup-file block (`gover hook`, `gover init`).
-SHELLS = ("bash", "zsh", "fish", "pwsh")
+SHELLS = ("bash", "zsh", "fish", "nu", "pwsh")
 # Shells `gover shell` and `gover env` print for: the hook shells plus plain POSIX sh.
 SESSION_SHELLS = ("bash", "zsh", "sh", "fish", "pwsh")
 # Other spellings of those shells: a sh that reads POSIX syntax, PowerShell's long name.
-ALIASES = {"dash": "sh", "ksh": "sh", "powershell": "pwsh"}
+ALIASES = {"dash": "sh", "ksh": "sh", "powershell": "pwsh", "nushell": "nu"}
 
 # The line in a startup file that loads the hook.
 HOOK_LINES = {
@@ -27,6 +27,8 @@ HOOK_LINES = {
     "zsh": 'eval "$(gover hook zsh)"',
     "fish": "gover hook fish | source",
     "pwsh": "Invoke-Expression (& gover hook pwsh | Out-String)",
+    # nu sources only files named at parse time: `gover init nu --write` writes the hook itself.
+    "nu": "gover hook nu | save -f ($nu.user-autoload-dirs | first | path join gover.nu)",
 }
 
 
@@ -69,6 +71,17 @@ def pwsh_quote(value: str) -> str:
     return "'" + re.sub("(['\u2018\u2019\u201a\u201b])", r"\1\1", value) + "'"
 
 
+def nu_quote(value: str) -> str:
+    """One nushell string, double-quoted: backslash, double quote and every control
+    character escaped (nu's single quotes have no escapes at all)."""
+
+    def esc(m: re.Match[str]) -> str:
+        c = m.group(0)
+        return "\\" + c if c in '\\"' else f"\\u{{{ord(c):x}}}"
+
+    return '"' + re.sub(r'[\\"\x00-\x1f\x7f]', esc, value) + '"'
+
+
 def quote(shell: str, value: str) -> str:
     """One word of `shell`'s syntax holding `value`, for lines a user evals: sh family as
     shlex quotes it (bare when it is plainly safe), fish and pwsh always quoted."""
@@ -76,6 +89,8 @@ def quote(shell: str, value: str) -> str:
         return fish_quote(value)
     if shell == "pwsh":
         return pwsh_quote(value)
+    if shell == "nu":
+        return nu_quote(value)
     return shlex.quote(value)
 
 
@@ -142,6 +157,17 @@ def fish_config(home: Path, env: Mapping[str, str]) -> Path:
     return config_home(home, env) / "fish" / "config.fish"
 
 
+def nu_autoload_dir(home: Path, os_name: str, env: Mapping[str, str]) -> Path:
+    """The first of nu's $nu.user-autoload-dirs: autoload under nu's config directory
+    ($XDG_CONFIG_HOME/nushell when set, else the platform's: ~/.config/nushell on Linux)."""
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    if not (xdg and os.path.isabs(xdg)) and os_name == "darwin":
+        return home / "Library" / "Application Support" / "nushell" / "autoload"
+    if not (xdg and os.path.isabs(xdg)) and os_name == "win32":
+        return home / "AppData" / "Roaming" / "nushell" / "autoload"
+    return config_home(home, env) / "nushell" / "autoload"
+
+
 BASH_LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")
 
 
@@ -168,6 +194,11 @@ def startup_file(shell: str, home: Path, os_name: str, env: Mapping[str, str]) -
         )
     if shell == "pwsh":
         return pwsh_profile(home, os_name, env), "$PROFILE: PowerShell runs it at startup"
+    if shell == "nu":
+        return (
+            nu_autoload_dir(home, os_name, env) / "gover.nu",
+            "nu runs every file in its autoload directory at startup",
+        )
     if shell == "bash":
         return home / ".bashrc", "every interactive non-login bash reads it"
     raise ValueError(f"no startup file for {shell!r}")
