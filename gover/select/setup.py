@@ -94,6 +94,10 @@ def _pwsh_word(path: Path, home: Path) -> str:
     return shells.home_word("pwsh", path, home)
 
 
+def _nu_word(path: Path, home: Path) -> str:
+    return shells.home_word("nu", path, home)
+
+
 def _display(path: Path, home: Path) -> str:
     return shells.display(path, home)
 
@@ -107,6 +111,8 @@ def shims_path_line(shell: str, shims: Path, home: Path) -> str:
         return f"set -gx PATH {_fish_word(shims, home)} $PATH"
     if shell == "pwsh":
         return f"$Env:PATH = {_pwsh_word(shims, home)} + [IO.Path]::PathSeparator + $Env:PATH"
+    if shell == "nu":
+        return f"$env.PATH = ($env.PATH | prepend {_nu_word(shims, home)})"
     word = _sh_word(shims, home)
     return f'export PATH={word}:"$PATH"'
 
@@ -118,6 +124,8 @@ def gover_home_line(shell: str, gover_home: Path, home: Path) -> str:
         return f"set -gx {ENV_HOME} {_fish_word(gover_home, home)}"
     if shell == "pwsh":
         return f"$Env:{ENV_HOME} = {_pwsh_word(gover_home, home)}"
+    if shell == "nu":
+        return f"$env.{ENV_HOME} = {_nu_word(gover_home, home)}"
     return f"export {ENV_HOME}={_sh_word(gover_home, home)}"
 
 
@@ -132,6 +140,14 @@ def hook_source_line(shell: str, hook: Path, home: Path) -> str:
     if shell == "pwsh":
         w = _pwsh_word(hook, home)
         return f"if (Test-Path -LiteralPath {w} -PathType Leaf) {{ . {w} }}"
+    if shell == "nu":
+        # nu sources only what it can name when it parses the file (a const); `source null`
+        # is nu's documented no-op.
+        w = _nu_word(hook, home)
+        return (
+            f"const __gover_hook_file = {w}\n"
+            "source (if ($__gover_hook_file | path exists) { $__gover_hook_file } else { null })"
+        )
     w = _sh_word(hook, home)
     return f"if [ -r {w} ]; then . {w}; fi"
 
@@ -166,6 +182,14 @@ def rc_block(
         return head + (
             f"if (-not (($Env:PATH -split [IO.Path]::PathSeparator) -contains {w})) {{\n"
             f"    $Env:PATH = {w} + [IO.Path]::PathSeparator + $Env:PATH\n"
+            "}\n"
+            f"{hook}\n"
+        )
+    if shell == "nu":
+        w = _nu_word(shims, home)
+        return head + (
+            f"if not ({w} in $env.PATH) {{\n"
+            f"    $env.PATH = ($env.PATH | prepend {w})\n"
             "}\n"
             f"{hook}\n"
         )
@@ -480,13 +504,13 @@ def run(shell: str | None, *, write: bool) -> Report:
         name = detect_shell(env, parent_process_name())
         if name is None:
             raise UsageError(
-                "cannot tell which shell this is", "name it: gover init bash|zsh|fish|pwsh"
+                "cannot tell which shell this is", "name it: gover init bash|zsh|fish|nu|pwsh"
             )
     else:
         found = normalize_shell(shell)
         if found is None:
             raise UsageError(
-                f"gover init supports bash, zsh, fish and pwsh, not {shell!r}",
+                f"gover init supports bash, zsh, fish, nu and pwsh, not {shell!r}",
                 f"for sh, add to ~/.profile: {shims_path_line('sh', paths.shims_dir(), home)}",
             )
         name = found

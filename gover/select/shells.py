@@ -27,8 +27,6 @@ HOOK_LINES = {
     "zsh": 'eval "$(gover hook zsh)"',
     "fish": "gover hook fish | source",
     "pwsh": "Invoke-Expression (& gover hook pwsh | Out-String)",
-    # nu sources only files named at parse time: `gover init nu --write` writes the hook itself.
-    "nu": "gover hook nu | save -f ($nu.user-autoload-dirs | first | path join gover.nu)",
 }
 
 
@@ -114,6 +112,11 @@ def home_word(shell: str, path: Path, home: Path) -> str:
         if rel is not None:
             return '"$HOME/' + re.sub(r'(["\\$])', r"\\\1", rel) + '"'
         return fish_quote(str(path))
+    if shell == "nu":
+        # $nu is known when nu parses the file, so this word can name a file to `source`.
+        if rel is not None:
+            return f"($nu.home-path | path join {nu_quote(rel)})"
+        return nu_quote(str(path))
     if shell == "pwsh":
         if rel is not None:
             sep = "\\" if "\\" in str(home) else "/"
