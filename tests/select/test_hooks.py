@@ -94,7 +94,8 @@ def expected(spelled: str, env: dict[str, str]) -> Expected:
     err = list(dict.fromkeys(err))  # once per directory: a repeat within one choice too
     if out.startswith(("not-installed:", "system:", "no-system-go")):
         return Expected(f"{out}|{UNSET}|{path}|{UNSET}", err)
-    return Expected(f"{out}|{out}|{out}/bin:{path}|local", err)
+    # PATH stays as it was: the shims, not the hook, choose the go that runs.
+    return Expected(f"{out}|{out}|{path}|local", err)
 
 
 def check_hooks(s: Scenario, shells: tuple[str, ...]) -> None:
@@ -295,10 +296,15 @@ def tree(tmp_path: Path) -> Tree:
 USER_PATH = "/usr/bin:/bin:/opt/a dir:/usr/bin"  # a space and a repeat: order must survive
 
 
+def shell_path() -> str:
+    """PATH in a shell set up by `gover init`: the shims first (they choose every go call)."""
+    return f"{gover_home() / 'shims'}:{USER_PATH}"
+
+
 def shell_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVER_", "GO"))}
     env["GOVER_HOME"] = str(gover_home())
-    env["PATH"] = USER_PATH
+    env["PATH"] = shell_path()
     return env
 
 
@@ -318,14 +324,18 @@ def test_go_follows_the_directory(shell: str, tree: Tree, tmp_path: Path) -> Non
         assert f"go version go1.21.13 fake GOROOT={root_of('1.21.13')} GOTOOLCHAIN=local" in s.run(
             "go version"
         )
-        assert s.env("PATH") == f"{root_of('1.21.13')}/bin:{USER_PATH}"
+        assert s.env("PATH") == shell_path()  # the hook never reorders PATH
         s.cd(tree.b)
         assert "go version go1.22.10 fake" in s.run("go version")
         assert s.env("GOROOT") == root_of("1.22.10")
         s.cd(tree.free)  # leaving a pinned tree: the global
         assert "go version go1.20.14 fake" in s.run("go version")
         s.cd(tree.sys)  # `system`, and there is none here: nothing of gover's is left
-        assert (s.env("PATH"), s.env("GOROOT"), s.env("GOTOOLCHAIN")) == (USER_PATH, UNSET, UNSET)
+        assert (s.env("PATH"), s.env("GOROOT"), s.env("GOTOOLCHAIN")) == (
+            shell_path(),
+            UNSET,
+            UNSET,
+        )
         # An edit to .go-version counts at the next prompt, without a cd.
         s.cd(tree.a)
         s.run(f"printf '1.22.10\\n' > {s.quote(str(tree.a / '.go-version'))}")
@@ -356,9 +366,14 @@ def test_a_thousand_cds_leave_path_as_it_was(shell: str, tree: Tree, tmp_path: P
         for start in range(0, len(cds), 100):
             s.lines(cds[start : start + 100])
         s.cd(tree.b)
-        assert s.env("PATH") == f"{root_of('1.22.10')}/bin:{USER_PATH}"
+        assert s.env("PATH") == shell_path()
+        assert s.env("GOROOT") == root_of("1.22.10")
         s.cd(tree.sys)
-        assert (s.env("PATH"), s.env("GOROOT"), s.env("GOTOOLCHAIN")) == (USER_PATH, UNSET, UNSET)
+        assert (s.env("PATH"), s.env("GOROOT"), s.env("GOTOOLCHAIN")) == (
+            shell_path(),
+            UNSET,
+            UNSET,
+        )
 
 
 @pytest.mark.parametrize("shell", INTERACTIVE_SHELLS)
@@ -376,7 +391,7 @@ def test_uninstalled_version_warns_once_per_directory(
         s.load(hook)
         assert warnings(s.cd(tree.missing)) == [warning]
         assert warnings(s.lines(["true", "true", "true"])) == []
-        assert (s.env("PATH"), s.env("GOROOT")) == (USER_PATH, UNSET)
+        assert (s.env("PATH"), s.env("GOROOT")) == (shell_path(), UNSET)
         assert warnings(s.cd(below)) == [warning]  # another directory
         assert warnings(s.cd(tree.missing)) == []  # seen here already
         s.cd(tree.a)
@@ -443,18 +458,24 @@ FIRST_GO = {"bash": '"$(type -P go)"', "zsh": '"$(whence -p go)"', "fish": "(com
 
 
 @pytest.mark.parametrize("shell", INTERACTIVE_SHELLS)
-def test_the_go_on_path_is_what_gover_which_says(shell: str, tree: Tree, tmp_path: Path) -> None:
+def test_the_go_that_runs_is_what_gover_which_says(shell: str, tree: Tree, tmp_path: Path) -> None:
+    """The first go on PATH is always the shim; the toolchain it runs, and the hook's GOROOT,
+    are the one `gover which go` names."""
     hook = write_hook(shell, tmp_path)
     env = shell_env()
     with session(shell, env, tree.free) as s:
         s.load(hook)
         for d in (tree.a, tree.deep, tree.b, tree.free, tree.sys, tree.missing):
             s.cd(d)
+            assert s.value(FIRST_GO[shell]) == str(gover_home() / "shims" / "go"), d
             which = run_gover("which", "go", cwd=d, env={"PATH": USER_PATH, "PWD": str(d)})
-            if which.code == 0:
-                assert s.value(FIRST_GO[shell]) == which.out.strip(), d
-            else:  # not installed, or `system` with none: gover added nothing
-                assert (s.env("PATH"), s.env("GOROOT")) == (USER_PATH, UNSET), d
+            chosen = Path(which.out.strip())
+            if which.code == 0 and chosen.is_relative_to(gover_home()):
+                root = str(chosen.parent.parent)
+                assert s.env("GOROOT") == root, d
+                assert f"fake GOROOT={root} " in s.run("go version"), d
+            else:  # not installed, or `system`: gover set nothing
+                assert (s.env("PATH"), s.env("GOROOT")) == (shell_path(), UNSET), d
 
 
 STATUS_PROMPT = {
@@ -584,8 +605,10 @@ def test_real_go_follows_cd_in_bash(
         for d in (old, new, tmp_path):
             s.cd(d)
             which = run_gover("which", "go", cwd=d, env={"PATH": USER_PATH, "PWD": str(d)})
-            got = s.value('"$(type -P go)"')
-            assert got == (which.out.strip() if which.code == 0 else ""), d
+            assert s.value('"$(type -P go)"') == str(real_home / "shims" / "go"), d
+            chosen = Path(which.out.strip())
+            if which.code == 0 and chosen.is_relative_to(real_home):
+                assert s.value('"$(go env GOROOT)"') == str(chosen.parent.parent), d
 
 
 def test_pwsh_prompt_wrapper(tree: Tree, tmp_path: Path) -> None:

@@ -144,9 +144,9 @@ def test_write_twice_is_identical(home: Path, shell: str, rel: str) -> None:
     assert text.startswith(original + "\n" + BEGIN + "\n")
     assert text.endswith(END + "\n")
     assert hook in text and "gover hook" not in text
-    assert paths.hook_file(shell).read_text().splitlines()[1:] == run_gover(
-        "hook", shell
-    ).out.splitlines()  # rendered by --write: the same code `gover hook` prints
+    # Rendered by --write: the code `gover hook` prints, after a header line.
+    rendered = paths.hook_file(shell).read_text().splitlines()[1:]
+    assert rendered == run_gover("hook", shell).out.splitlines()
     assert _shims() in text
     assert _blocks(text) == 1
     backup = target.with_name(target.name + ".gover-backup")
