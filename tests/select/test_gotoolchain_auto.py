@@ -195,7 +195,8 @@ def test_dry_run_current_which_and_hooks_agree(store: Path, pinned: Path, tmp_pa
     for shell in HOOK_SHELLS:
         hook = write_hook(shell, tmp_path)
         out, err = run_script(shell, hook, dirs, env)
-        assert out == [f"{root}|{root}|{root}/bin:{env['PATH']}|auto"] * 2, shell
+        # PATH as it was: the shims, first on it, choose every go call (the hook informs).
+        assert out == [f"{root}|{root}|{env['PATH']}|auto"] * 2, shell
         assert err == {0: [], 1: []}, shell
         # Without GOTOOLCHAIN: the warning, nothing put on PATH, as before.
         plain = real_env(store, None)

@@ -720,7 +720,8 @@ def expected(b: Built, row: Row, reader: str) -> Seen:
         "current": (0, f"{row.want} ({src})\n", ""),
         "which": (0, f"{root}/bin/go\n", ""),
         "shim": (0, f"{root}\n", ""),
-        "hook": (0, f"{root}|{root}|{root}/bin|local", ""),
+        # The hook never touches PATH (the shims, first on it, choose every go call).
+        "hook": (0, f"{root}|{root}|{first_path}|local", ""),
     }[reader.split("-")[0]]
 
 
