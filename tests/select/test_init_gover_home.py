@@ -33,8 +33,9 @@ def _sq(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def _block(shell: str, store: str, shims: str) -> str:
-    """The block as a user reads it, spelled out by hand (not by gover's own quoting)."""
+def _block(shell: str, store: str, shims: str, hook: str) -> str:
+    """The block as a user reads it, spelled out by hand (not by gover's own quoting). The
+    hook is a file gover rendered, sourced when it is there (no `gover hook`: no Python)."""
     if shell == "fish":
         return (
             f"{BEGIN}\n{MANAGED}\n"
@@ -42,8 +43,8 @@ def _block(shell: str, store: str, shims: str) -> str:
             f"if not contains -- {shims} $PATH\n"
             f"    set -gx PATH {shims} $PATH\n"
             "end\n"
-            "if status is-interactive; and command -q gover\n"
-            "    gover hook fish | source\n"
+            "if status is-interactive\n"
+            f"    test -r {hook}; and source {hook}\n"
             "end\n"
             f"{END}\n"
         )
@@ -54,9 +55,7 @@ def _block(shell: str, store: str, shims: str) -> str:
             f"if (-not (($Env:PATH -split [IO.Path]::PathSeparator) -contains {shims})) {{\n"
             f"    $Env:PATH = {shims} + [IO.Path]::PathSeparator + $Env:PATH\n"
             "}\n"
-            "if (Get-Command gover -CommandType Application -ErrorAction SilentlyContinue) {\n"
-            "    Invoke-Expression (& gover hook pwsh | Out-String)\n"
-            "}\n"
+            f"if (Test-Path -LiteralPath {hook} -PathType Leaf) {{ . {hook} }}\n"
             f"{END}\n"
         )
     return (
@@ -66,9 +65,7 @@ def _block(shell: str, store: str, shims: str) -> str:
         f"  *:{shims}:*) ;;\n"
         f'  *) export PATH={shims}:"$PATH" ;;\n'
         "esac\n"
-        "if command -v gover >/dev/null 2>&1; then\n"
-        f'  eval "$(gover hook {shell})"\n'
-        "fi\n"
+        f"if [ -r {hook} ]; then . {hook}; fi\n"
         f"{END}\n"
     )
 
@@ -100,7 +97,9 @@ def test_write_exports_the_gover_home_quoted_for_the_shell(
 ) -> None:
     r = run_gover("init", shell, "--write")
     assert r.code == 0, r.err
-    want = _block(shell, _word(shell, str(store)), _word(shell, str(store / "shims")))
+    ext = "ps1" if shell == "pwsh" else shell
+    hook = _word(shell, str(store / "hooks" / f"hook.{ext}"))
+    want = _block(shell, _word(shell, str(store)), _word(shell, str(store / "shims")), hook)
     assert (isolated_env / RC[shell]).read_text() == want
     again = run_gover("init", shell, "--write")  # idempotent with the line in it
     assert again.code == 0 and f"~/{RC[shell]}: set up (" in again.out
