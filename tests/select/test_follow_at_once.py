@@ -284,3 +284,20 @@ def test_rehash_renders_the_hook_files(home: Path) -> None:
         header, _, body = text.partition("\n")
         assert header.startswith(f"# gover hook for {shell}: rendered by `gover rehash`")
         assert body == run_gover("hook", shell).out
+
+
+def test_gover_hook_imports_no_cli_framework(home: Path) -> None:
+    """`eval "$(gover hook bash)"` (for those who prefer it) is on the fast path: no typer."""
+    for shell in SHELLS:
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "gover", "hook", shell],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        modules = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()}
+        assert "gover.select.hooks" in modules  # the import log is really there
+        assert not {"typer", "rich", "click", "httpx", "gnupg"} & modules, shell
