@@ -451,7 +451,7 @@ def test_gover_hook_cli() -> None:
         assert proc.stdout == (hooks.render_hook(shell) + "\n").encode()
     r = run_gover("hook", "tcsh")
     assert (r.code, r.out) == (2, "")
-    assert r.err == "gover: error: unknown shell 'tcsh'; use: gover hook bash|zsh|fish|pwsh\n"
+    assert r.err == "gover: error: unknown shell 'tcsh'; use: gover hook bash|zsh|fish|nu|pwsh\n"
 
 
 FIRST_GO = {"bash": '"$(type -P go)"', "zsh": '"$(whence -p go)"', "fish": "(command -s go)"}
