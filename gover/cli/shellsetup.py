@@ -18,7 +18,7 @@ def hook(
         str,
         typer.Argument(
             metavar="SHELL",
-            help="bash, zsh, fish or pwsh (experimental)",
+            help="bash, zsh, fish, nu or pwsh (experimental)",
             autocompletion=completions.shells,
         ),
     ],
@@ -51,7 +51,7 @@ def init(
         str | None,
         typer.Argument(
             metavar="SHELL",
-            help="bash, zsh, fish or pwsh (experimental) (default: the shell running gover, "
+            help="bash, zsh, fish, nu or pwsh (experimental) (default: the shell running gover, "
             "else $SHELL)",
             autocompletion=completions.shells,
         ),

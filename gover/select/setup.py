@@ -504,13 +504,13 @@ def run(shell: str | None, *, write: bool) -> Report:
         name = detect_shell(env, parent_process_name())
         if name is None:
             raise UsageError(
-                "cannot tell which shell this is", "name it: gover init bash|zsh|fish|pwsh"
+                "cannot tell which shell this is", "name it: gover init bash|zsh|fish|nu|pwsh"
             )
     else:
         found = normalize_shell(shell)
         if found is None:
             raise UsageError(
-                f"gover init supports bash, zsh, fish and pwsh, not {shell!r}",
+                f"gover init supports bash, zsh, fish, nu and pwsh, not {shell!r}",
                 f"for sh, add to ~/.profile: {shims_path_line('sh', paths.shims_dir(), home)}",
             )
         name = found

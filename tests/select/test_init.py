@@ -332,12 +332,12 @@ def test_undetectable_or_unsupported_shell_is_a_usage_error() -> None:
     r = run_gover("init", env={"SHELL": ""})
     assert (r.code, r.err) == (
         2,
-        "gover: error: cannot tell which shell this is; name it: gover init bash|zsh|fish|pwsh\n",
+        "gover: error: cannot tell which shell this is; name it: gover init bash|zsh|fish|nu|pwsh\n",
     )
     sh = run_gover("init", "dash")
     assert sh.code == 2
     assert sh.err.startswith(
-        "gover: error: gover init supports bash, zsh, fish and pwsh, not 'dash'; "
+        "gover: error: gover init supports bash, zsh, fish, nu and pwsh, not 'dash'; "
         "for sh, add to ~/.profile: export PATH="
     )
 
