@@ -199,7 +199,7 @@ def test_completion_is_silent_about_hostile_version_files(store: None, tmp_path:
 
 
 def test_init_completes_shells() -> None:
-    assert fish_complete("gover init ") == ["bash", "zsh", "fish", "pwsh"]
+    assert fish_complete("gover init ") == ["bash", "zsh", "fish", "nu", "pwsh"]
 
 
 def test_zsh_protocol() -> None:
