@@ -22,6 +22,7 @@ import pytest
 
 from gover import paths
 from gover.select import shims
+from gover.select.shells import sh_quote
 from tests.support.cli import REPO, run_gover
 from tests.support.fakego import fake_install
 
@@ -35,26 +36,10 @@ SCRIPT = '#!/bin/sh\necho "go version go{name} fake"\n'
 VERSION = re.compile(r"go version go(\d+\.\d+\.\d+) fake")
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
 
 
-@pytest.fixture
-def home(isolated_env: Path) -> Path:
-    return isolated_env
 
 
-@pytest.fixture
-def gover_bin(tmp_path: Path) -> Path:
-    """A `gover` on PATH that runs this checkout, as an installed gover would be."""
-    bindir = tmp_path / "gover bin"
-    bindir.mkdir()
-    exe = bindir / "gover"
-    exe.write_text(
-        f'#!/bin/sh\nexport PYTHONPATH={_q(str(REPO))}\nexec {_q(sys.executable)} -m gover "$@"\n'
-    )
-    exe.chmod(0o755)
-    return bindir
 
 
 @pytest.fixture
@@ -121,11 +106,11 @@ def _init(shell: str, home: Path, gover_bin: Path) -> None:
     rc.parent.mkdir(parents=True, exist_ok=True)
     # gover itself on PATH before the block (the block puts the shims ahead of it).
     if shell == "fish":
-        rc.write_text(f"set -gx PATH {_q(str(gover_bin))} $PATH\n")
+        rc.write_text(f"set -gx PATH {sh_quote(str(gover_bin))} $PATH\n")
         rc = home / ".config/fish/config.fish"
         rc.write_text("function fish_greeting; end\n")
     else:
-        rc.write_text(f'export PATH={_q(str(gover_bin))}:"$PATH"\n')
+        rc.write_text(f'export PATH={sh_quote(str(gover_bin))}:"$PATH"\n')
     r = run_gover("init", shell, "--write")
     assert r.code == 0, r.err
 
@@ -147,7 +132,7 @@ def test_the_issues_table(hooked: tuple[str, Shell], work: Path) -> None:
     shell, s = hooked
     # cd and go on one line: the prompt before it ran in an unpinned directory (global 1.22.10).
     assert s.versions("cd r1; go version; cd ../r2; go version") == ["1.21.13", "1.22.10"]
-    s.run(f"cd {_q(str(work / 'r1'))}")
+    s.run(f"cd {sh_quote(str(work / 'r1'))}")
     assert s.versions("cd ../r2; go version") == ["1.22.10"]
     # A script that cds: its go is the other directory's (the old hook gave r2's bin first).
     assert s.versions("sh -c 'cd ../r1 && go version'") == ["1.21.13"]
@@ -169,13 +154,13 @@ def test_make_recipes_that_cd(hooked: tuple[str, Shell], work: Path) -> None:
     (work / "r2" / "Makefile").write_text(
         "all:\n\tgo version\n\tcd ../r1 && go version\n\tcd ../free && go version\n"
     )
-    s.run(f"cd {_q(str(work / 'r2'))}")
+    s.run(f"cd {sh_quote(str(work / 'r2'))}")
     assert s.versions(f"{make} -s") == ["1.22.10", "1.21.13", "1.22.10"]
 
 
 def test_right_after_gover_global_local_and_shell(hooked: tuple[str, Shell], work: Path) -> None:
     shell, s = hooked
-    s.run(f"cd {_q(str(work / 'free'))}")
+    s.run(f"cd {sh_quote(str(work / 'free'))}")
     assert s.versions("go version") == ["1.22.10"]
     assert s.versions("gover global 1.21.13; go version") == ["1.21.13"]
     assert s.versions("gover global 1.22.10; go version") == ["1.22.10"]
@@ -203,7 +188,7 @@ def test_path_keeps_the_shims_first_after_many_prompts(
     before = path()
     assert before.split(":")[0] == str(paths.shims_dir())
     for _ in range(20):
-        s.run(f"cd {_q(str(work / 'r1'))}; cd ../r2; cd ../free")
+        s.run(f"cd {sh_quote(str(work / 'r1'))}; cd ../r2; cd ../free")
     assert path() == before
 
 

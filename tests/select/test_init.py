@@ -9,39 +9,23 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from gover import paths
 from gover.select import setup as initsetup
-from tests.support.cli import REPO, run_gover
+from gover.select.shells import sh_quote
+from tests.support.cli import run_gover
 
 BEGIN = "# >>> gover >>>"
 END = "# <<< gover <<<"
 
 
-@pytest.fixture
-def home(isolated_env: Path) -> Path:
-    return isolated_env
 
 
-@pytest.fixture
-def gover_bin(tmp_path: Path) -> Path:
-    """A `gover` on PATH that runs this checkout, as an installed gover would be."""
-    bindir = tmp_path / "gover bin"
-    bindir.mkdir()
-    exe = bindir / "gover"
-    exe.write_text(
-        f'#!/bin/sh\nexport PYTHONPATH={_q(str(REPO))}\nexec {_q(sys.executable)} -m gover "$@"\n'
-    )
-    exe.chmod(0o755)
-    return bindir
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def _blocks(text: str) -> int:
@@ -114,7 +98,7 @@ def test_bash_plan_prints_blocks_and_changes_nothing(home: Path) -> None:
     assert not any("gover hook" in line for line in lines)  # a new shell starts no Python
     assert "or let gover do it: gover init bash --write" in lines
     # The prompt-less contexts and where the one PATH line goes for each.
-    assert f'  export PATH={_q(_shims())}:"$PATH"' in lines
+    assert f'  export PATH={sh_quote(_shims())}:"$PATH"' in lines
     for where in ("IDEs", "systemd user services", "cron:", "Docker:", "CI: GitHub Actions"):
         assert any(line.lstrip().startswith(where) for line in lines), where
     assert not (home / ".bashrc").exists()
@@ -367,7 +351,7 @@ def _shims_ahead(entries: list[str]) -> None:
 @pytest.mark.parametrize("login", [False, True], ids=["non-login", "login"])
 def test_real_bash_gets_the_shims_and_hook(home: Path, gover_bin: Path, login: bool) -> None:
     # Existing content that puts gover on PATH: /etc/profile resets PATH in login shells.
-    (home / ".bashrc").write_text(f'export PATH={_q(str(gover_bin))}:"$PATH"\n')
+    (home / ".bashrc").write_text(f'export PATH={sh_quote(str(gover_bin))}:"$PATH"\n')
     (home / ".profile").write_text("export FROM_PROFILE=1\n")
     r = run_gover("init", "bash", "--write")
     assert r.code == 0, r.err
@@ -384,7 +368,7 @@ def test_real_bash_gets_the_shims_and_hook(home: Path, gover_bin: Path, login: b
 
 
 def test_real_zsh_gets_the_shims_and_hook(home: Path, gover_bin: Path) -> None:
-    (home / ".zshrc").write_text(f"path=({_q(str(gover_bin))} $path)\n")
+    (home / ".zshrc").write_text(f"path=({sh_quote(str(gover_bin))} $path)\n")
     assert run_gover("init", "zsh", "--write").code == 0
     functions = _hook_functions("zsh")
     env = _shell_env(home, f"{gover_bin}:/usr/bin:/bin")

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from gover.select.shells import sh_quote
 from tests.support import fakego
-from tests.support.cli import REPO, run_gover
+from tests.support.cli import run_gover
 
 BEGIN = "# >>> gover >>>"
 END = "# <<< gover <<<"
@@ -29,8 +29,6 @@ RC = {
 }
 
 
-def _sq(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def _block(shell: str, store: str, shims: str, hook: str) -> str:
@@ -88,7 +86,7 @@ def _word(shell: str, text: str) -> str:
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
     if shell == "pwsh":
         return "'" + text.replace("'", "''") + "'"
-    return _sq(text)
+    return sh_quote(text)
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "pwsh"])
@@ -109,7 +107,7 @@ def test_write_exports_the_gover_home_quoted_for_the_shell(
 def test_printing_shows_the_line_too(isolated_env: Path, store: Path) -> None:
     r = run_gover("init", "bash")
     assert r.code == 0, r.err
-    assert f"    export GOVER_HOME={_sq(str(store))}" in r.out.splitlines()
+    assert f"    export GOVER_HOME={sh_quote(str(store))}" in r.out.splitlines()
     assert not (isolated_env / ".bashrc").exists()
 
 
@@ -151,24 +149,13 @@ def test_another_gover_home_replaces_the_line(
     other = tmp_path / "other store"
     assert run_gover("init", "bash", "--write", env={"GOVER_HOME": str(other)}).code == 0
     lines = rc.read_text().splitlines()
-    assert lines[2] == f"export GOVER_HOME={_sq(str(other))}"
+    assert lines[2] == f"export GOVER_HOME={sh_quote(str(other))}"
     assert sum("GOVER_HOME" in line for line in lines) == 1
 
 
 # ---- real shells ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def gover_bin(tmp_path: Path) -> Path:
-    """A `gover` on PATH that runs this checkout, as an installed gover would be."""
-    bindir = tmp_path / "gover bin"
-    bindir.mkdir()
-    exe = bindir / "gover"
-    exe.write_text(
-        f'#!/bin/sh\nexport PYTHONPATH={_sq(str(REPO))}\nexec {_sq(sys.executable)} -m gover "$@"\n'
-    )
-    exe.chmod(0o755)
-    return bindir
 
 
 def _new_shell(argv: list[str], home: Path, gover_bin: Path) -> subprocess.CompletedProcess[str]:
