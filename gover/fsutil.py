@@ -20,7 +20,11 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -183,49 +187,26 @@ def rmtree(path: Path) -> None:
         _rmtree_by_path(os.fspath(path))  # pragma: no cover - Windows
         return
     dir_flags = os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC
-    top = os.open(path, dir_flags)
-    stack: list[tuple[int, str | None]] = [(top, None)]  # (descriptor, name in parent)
+    # Each level: its descriptor, its name in the parent, and the subdirectories still to go.
+    # A directory is listed once: its files go at once, its subdirectories are queued.
+    stack: list[tuple[int, str | None, list[str]]] = []
     try:
+        stack.append(_enter(os.open(path, dir_flags), None))
         while stack:
-            fd, _name = stack[-1]
-            descended = False
-            with os.scandir(fd) as entries:
-                names = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
-            for name, is_dir in names:
-                if is_dir:
-                    try:
-                        child = os.open(name, dir_flags, dir_fd=fd)
-                    except FileNotFoundError:
-                        continue
-                    except PermissionError:
-                        os.fchmod(fd, 0o700)
-                        child = os.open(name, dir_flags, dir_fd=fd)
-                    stack.append((child, name))
-                    descended = True
-                    break
-                try:
-                    os.unlink(name, dir_fd=fd)
-                except FileNotFoundError:
-                    pass
-                except PermissionError:
-                    os.fchmod(fd, 0o700)
-                    os.unlink(name, dir_fd=fd)
-            if descended:
+            fd, name, pending = stack[-1]
+            if pending:
+                child = pending.pop()
+                opened = _writable_retry(fd, os.open, child, dir_flags)
+                if opened is not None:
+                    stack.append(_enter(opened, child))
                 continue
             stack.pop()
             os.close(fd)
-            if stack:
+            if stack and name is not None:
                 parent = stack[-1][0]
-                assert _name is not None
-                try:
-                    os.rmdir(_name, dir_fd=parent)
-                except FileNotFoundError:
-                    pass
-                except PermissionError:
-                    os.fchmod(parent, 0o700)
-                    os.rmdir(_name, dir_fd=parent)
+                _writable_retry(parent, os.rmdir, name)
     finally:
-        for fd, _ in stack:
+        for fd, _, _ in stack:
             os.close(fd)
     try:
         os.rmdir(path)
@@ -234,6 +215,39 @@ def rmtree(path: Path) -> None:
     except PermissionError:
         os.chmod(os.path.dirname(os.path.abspath(path)) or ".", 0o700)
         os.rmdir(path)
+
+
+def _writable_retry(dir_fd: int, op: Callable[..., T], entry: str, *args: Any) -> T | None:
+    """`op(entry, *args, dir_fd=dir_fd)`; on EACCES give the directory owner write permission
+    and try once more. An entry already gone is None, not an error."""
+    for attempt in (1, 2):
+        try:
+            return op(entry, *args, dir_fd=dir_fd)
+        except FileNotFoundError:
+            return None
+        except PermissionError:
+            if attempt == 2:
+                raise
+            os.fchmod(dir_fd, 0o700)
+    return None  # pragma: no cover - the loop returns or raises
+
+
+def _enter(fd: int, name: str | None) -> tuple[int, str | None, list[str]]:
+    """List the directory `fd` once: unlink everything that is not a directory (symlinks
+    included, never followed) and return the subdirectories still to remove."""
+    try:
+        with os.scandir(fd) as entries:
+            listed = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+    except BaseException:
+        os.close(fd)
+        raise
+    subdirs: list[str] = []
+    for entry, is_dir in listed:
+        if is_dir:
+            subdirs.append(entry)
+        else:
+            _writable_retry(fd, os.unlink, entry)
+    return fd, name, subdirs
 
 
 def _rmtree_by_path(top: str) -> None:  # pragma: no cover - Windows
