@@ -33,12 +33,14 @@ from gover.constants import (
     ENV_INDEX_TTL,
     ENV_INDEX_URL,
     ENV_KEY_URL,
+    ENV_SHIMS,
     ENV_TIMEOUT,
     ENV_TRUSTED_KEYS,
     GO_KEY_URL,
     GPG_AUTO,
     GPG_POLICIES,
     INDEX_TTL_SECONDS,
+    SHIM_KINDS,
 )
 from gover.errors import ConfigError, UsageError, io_error, io_reason
 from gover.fsutil import read_capped, write_atomic
@@ -61,6 +63,8 @@ KEYS: dict[str, tuple[Any, str | None, str]] = {
     "auto_install": (False, ENV_AUTO_INSTALL, "bool"),
     # Overall deadline per request (headers and body); 0 = scale with the file's size.
     "timeout": (0, ENV_TIMEOUT, "seconds"),
+    # Which shims `gover rehash` writes: native (built with an installed Go), sh, or auto.
+    "shims": ("auto", ENV_SHIMS, "shims"),
 }
 
 
@@ -75,6 +79,7 @@ class Config:
     index_ttl: int = INDEX_TTL_SECONDS
     auto_install: bool = False
     timeout: int = 0
+    shims: str = "auto"
     origins: dict[str, str] = field(default_factory=dict, compare=False)
 
     def get(self, key: str) -> Any:
@@ -147,6 +152,11 @@ def _validate(key: str, value: Any, where: str) -> Any:
     if kind == "policy" and value not in GPG_POLICIES:
         raise ConfigError(
             f"{where}: gpg = {value!r} is not a policy", f"use one of {', '.join(GPG_POLICIES)}"
+        )
+    if kind == "shims" and value not in SHIM_KINDS:
+        raise ConfigError(
+            f"{where}: shims = {value!r} is not a kind of shims",
+            f"use one of {', '.join(SHIM_KINDS)}",
         )
     if kind == "url" and value and "://" not in value:
         raise ConfigError(f"{where}: {key} = {value!r} is not a URL", "give a full https:// URL")

@@ -100,3 +100,9 @@ VERSION_KINDS = ("alpha", "beta", "rc")  # pre-release kinds, in cmd/go order
 # asks; unset, local or a bare goX.Y.Z keeps gover's "not installed" exit 127.
 ENV_GOTOOLCHAIN = "GOTOOLCHAIN"
 GOTOOLCHAIN_SWITCH_MODES = ("auto", "path")
+
+# The native shim (gover/select/native.py): which kind of shims rehash writes (config key
+# `shims`), and where built shim binaries are cached (default: the cache dir's shims/).
+ENV_SHIMS = "GOVER_SHIMS"
+SHIM_KINDS = ("auto", "native", "sh")
+ENV_SHIM_CACHE = "GOVER_SHIM_CACHE"

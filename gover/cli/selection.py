@@ -192,5 +192,8 @@ def rehash(as_json: JsonOpt = False) -> None:
         aliases=tuple(done.aliases.items()),
         kept=tuple(str(k) for k in done.kept),
         on_path=pins.shims_on_path(),
+        kind=done.kind,
+        go=done.go,
+        why=done.why,
     )
     output.render(result, as_json=as_json)

@@ -98,6 +98,9 @@ class Rehashed(Result):
     aliases: tuple[tuple[str, str], ...]  # (alias, version), e.g. ("1.22", "1.22.10")
     kept: tuple[str, ...]  # files there that gover did not make: left alone
     on_path: bool  # whether shims_dir is on PATH
+    kind: str = "sh"  # "native" (built from shims/native/shim.go), "sh" or "cmd"
+    go: str | None = None  # native: the Go that built them, when known
+    why: str | None = None  # sh although shims = "auto": why not native
 
     def data(self) -> dict[str, Any]:
         return {
@@ -106,10 +109,21 @@ class Rehashed(Result):
             "aliases": dict(self.aliases),
             "kept": list(self.kept),
             "on_path": self.on_path,
+            "kind": self.kind,
+            "built_with": self.go,
+            "why": self.why,
         }
 
     def lines(self) -> list[str]:
-        return [f"{len(self.shims)} shims in {self.shims_dir}: {', '.join(self.shims)}"]
+        kind = self.kind
+        if self.go:
+            kind += f" (built with {self.go})"
+        elif self.why:
+            kind += f" (not native: {self.why})"
+        return [
+            f"{len(self.shims)} shims in {self.shims_dir}: {', '.join(self.shims)}",
+            f"shim kind: {kind}",
+        ]
 
     def notes(self) -> list[str]:
         if self.on_path:
