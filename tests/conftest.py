@@ -14,11 +14,37 @@ from pathlib import Path
 
 import pytest
 
+from gover.constants import ENV_SHIM_CACHE
 from tests.support import goarchives
 from tests.support.cli import REPO, Result, go_run, run_gover
 from tests.support.gpgkey import TestKey, generate_key
 from tests.support.httpserver import TestServer
 from tests.support.mirror import Mirror, default_index, file_entry, index_entry
+
+
+def _shim_builders() -> list[Path]:
+    """Real Go toolchains to build the native shim with: the tests' cached GOROOTs, else the
+    host's Go (Debian's go-1.19 or whatever go is on PATH)."""
+    found = sorted((goarchives.cache_root() / "goroots").glob("*/go/bin/go"), reverse=True)
+    found.append(Path("/usr/lib/go-1.19/bin/go"))
+    which = shutil.which("go")
+    if which:
+        found.append(Path(which))
+    return [p for p in found if p.is_file()]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def native_shim_cache() -> Path:
+    """The native shim, built once by a real Go and kept across runs under the tests' cache
+    (keyed by its source hash: a warm run builds nothing); every test's rehash copies it from
+    there (GOVER_SHIM_CACHE, kept by isolated_env), so the suite runs on native shims.
+    Tests about the sh shims set GOVER_SHIMS=sh."""
+    from gover.select import native
+
+    cache = goarchives.cache_root() / "native-shim"
+    os.environ[ENV_SHIM_CACHE] = str(cache)
+    native.ensure(_shim_builders())  # its own budget: native.BUILD_TIMEOUT per build
+    return cache
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +53,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     for key in list(os.environ):
-        if key.startswith("GOVER_") and key != "GOVER_TEST_CACHE":
+        if key.startswith("GOVER_") and key not in ("GOVER_TEST_CACHE", ENV_SHIM_CACHE):
             monkeypatch.delenv(key)
     for key in (
         "GOROOT",

@@ -1,5 +1,6 @@
-"""The shim's resolver (shims/resolve.sh, POSIX sh) and gover/select/resolve.py must choose the same Go
-everywhere (house style point 10). Hypothesis builds random trees of version files, go.mod and
+"""The shims (the native one, shims/native/shim.go, and the sh one, shims/resolve.sh) and
+gover/select/resolve.py must choose the same Go everywhere (house style point 10). Every test
+here runs for both kinds of shim. Hypothesis builds random trees of version files, go.mod and
 go.work files, installed sets, global files, GOVER_VERSION, GOWORK and PATH layouts; in every
 directory of a tree the shim's GOVER_SHIM_DRYRUN answer and its warnings must equal resolve.py's,
 and where nothing is installed, its error line too."""
@@ -40,10 +41,26 @@ def _run(shim: Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProc
     )
 
 
-def check(s: Scenario) -> int:
+KINDS = ("native", "sh")
+
+
+@pytest.fixture(params=KINDS)
+def kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which shims rehash writes for this test (config key `shims`, env GOVER_SHIMS)."""
+    monkeypatch.setenv("GOVER_SHIMS", request.param)
+    return str(request.param)
+
+
+def _assert_kind(shim: Path, kind: str) -> None:
+    head = shim.read_bytes()[:4]
+    assert (head == b"\x7fELF") == (kind == "native"), (kind, head)
+
+
+def check(s: Scenario, kind: str) -> int:
     """Every directory of the scenario: shim == resolve.py. Returns how many were compared."""
     with built(s) as (tree, env):
         shim = Path(env["GOVER_HOME"]) / "shims" / "go"
+        _assert_kind(shim, kind)
         compared = 0
         for rel in s.dirs:
             d = tree.joinpath(*rel)
@@ -76,25 +93,26 @@ def check(s: Scenario) -> int:
         HealthCheck.data_too_large,
     ],
 )
-@given(scenarios())
-def test_shim_and_python_agree_everywhere(scenario: Scenario) -> None:
-    check(scenario)
+@given(scenario=scenarios())
+def test_shim_and_python_agree_everywhere(kind: str, scenario: Scenario) -> None:
+    check(scenario, kind)
 
 
 # ---- fixed scenarios: the cases the random ones must never miss ------------------------------
 
 @pytest.mark.parametrize("scenario", FIXED)
-def test_fixed_scenarios(scenario: Scenario) -> None:
-    assert check(scenario) == len(scenario.dirs)
+def test_fixed_scenarios(kind: str, scenario: Scenario) -> None:
+    assert check(scenario, kind) == len(scenario.dirs)
 
 
-def test_system_go_runs_through_every_shim_spelling() -> None:
+def test_system_go_runs_through_every_shim_spelling(kind: str) -> None:
     """Not DRYRUN: the shim execs the system go, whichever spelling of the shims dir came
     first on PATH, and never itself (no recursion, no depth error)."""
     s = FIXED[0].values[0]
     assert isinstance(s, Scenario)
     with built(s) as (tree, env):
         home = Path(env["GOVER_HOME"])
+        _assert_kind(home / "shims" / "go", kind)
         base = home.parent
         for shim in (home / "shims" / "go", base / "shims-link" / "go", base / "lone" / "go"):
             proc = subprocess.run(
