@@ -41,6 +41,21 @@ set -q __gv_hook_gotc; or set -g __gv_hook_gotc ''
 set -q __gv_hook_choice; or set -g __gv_hook_choice ''
 set -q __gv_hook_seen; or set -g __gv_hook_seen
 
+# What a prompt can reuse from the last one (fish >= 3.5, which has the `path` builtin):
+# the directories above an unchanged $PWD (__gv_walk) and what a version file held while its
+# modification time stays the same (__gv_lines). Older fish reads everything at each prompt.
+set -g __gv_pathcmd ''
+contains -- path (builtin -n); and set __gv_pathcmd 1
+set -g __gv_walk_pwd
+set -g __gv_walk_dirs
+set -g __gv_walk_probe
+set -g __gv_walk_found
+set -g __gv_walk_now ''
+set -g __gv_memo ''
+set -g __gv_rc_file
+set -g __gv_rc_mtime
+set -g __gv_rc_text
+
 # Warnings once per directory and message, not at every prompt (the last 500 remembered).
 function __gv_warn
     set -l key "$PWD"\t"$argv[1]"
@@ -150,7 +165,7 @@ end
 # 10 MB file, 20 MiB of NULs, a sparse 10 GB file cost no more than a short one); the bytes
 # are counted and cut by number, NULs dropped, and `string unescape` turns the rest back into
 # text (a byte that is not UTF-8 stays one character, U+F6xx, as fish keeps such bytes).
-function __gv_lines
+function __gv_od_lines
     set -g __gv_L
     set -l bytes (command $__gv_od -An -v -tx1 -N (math $__gv_limit + 1) -- $argv[1] 2>/dev/null | string split -n ' ')
     if set -q bytes[(math $__gv_limit + 1)]
@@ -171,6 +186,46 @@ function __gv_lines
     # Lines hold no newline, so these command substitutions give one element per line.
     set __gv_L[1] (string replace -r -- '^(?:\x{feff}|\x{f6ef}\x{f6bb}\x{f6bf})' '' "$__gv_L[1]")
     set __gv_L (string replace -r -- '\r\z' '' $__gv_L)
+end
+
+# __gv_lines FILE: __gv_od_lines, remembered while FILE's modification time (whole seconds)
+# stays the same: a prompt in the same tree then starts no od. Remembered only when that time
+# was at least a second old before the read began (so a change in the same second as the read
+# cannot hide) and unchanged after it; any later write moves it. (A file swapped for another
+# with the very same modification second would be missed until the next cd: the hook only sets
+# GOROOT for tools; the shims read every version file themselves at each go call.)
+function __gv_lines
+    set -l file $argv[1]
+    if test -z "$__gv_pathcmd"
+        __gv_od_lines $file
+        return
+    end
+    set -l m (path mtime -- $file 2>/dev/null)
+    set -l i (contains -i -- $file $__gv_rc_file)
+    if test -n "$i"; and test "$__gv_rc_mtime[$i]" = "$m"
+        set -g __gv_L (string split -- \n "$__gv_rc_text[$i]")
+        set -e __gv_L[-1]
+        return 0
+    end
+    set -l age (path mtime -R -- $file 2>/dev/null)
+    __gv_od_lines $file
+    test -n "$m"; and test "$age" -ge 1 2>/dev/null; or return 0
+    test (path mtime -- $file 2>/dev/null) = "$m"; or return 0
+    if test -n "$i"
+        for v in __gv_rc_file __gv_rc_mtime __gv_rc_text
+            set -e {$v}[$i]
+        end
+    else if set -q __gv_rc_file[64]
+        for v in __gv_rc_file __gv_rc_mtime __gv_rc_text
+            set -e {$v}[1..32]
+        end
+    end
+    # Lines hold no newline: joined by one, with an end mark so that empty ones survive.
+    set -l text (string join -- \n $__gv_L . | string collect)
+    set -g -a __gv_rc_file $file
+    set -g -a __gv_rc_mtime $m
+    set -g -a __gv_rc_text "$text"
+    return 0
 end
 
 # __gv_reg FILE: 0 if FILE is a readable regular file; 1 if absent, or, with a warning,
@@ -203,12 +258,6 @@ function __gv_clean
         end
     end
     test -n "$__gv_c"; or set __gv_c /
-end
-
-# __gv_up DIR -> __gv_u: the parent ("/" at the top).
-function __gv_up
-    set -g __gv_u (string replace -r -- '/[^/]*\z' '' "$argv[1]" | string collect)
-    test -n "$__gv_u"; or set __gv_u /
 end
 
 # __gv_file KIND FILE: read a pin into __gv_tok (v: .go-version, global; t: .tool-versions).
@@ -339,6 +388,44 @@ function __gv_system
     return 1
 end
 
+# __gv_walk -> __gv_walk_hits: the directories from $PWD (cleaned) up to the root that hold a
+# .go-version, .tool-versions, go.work or go.mod, nearest first, spelled without a trailing
+# slash ("" for the root, so the sources read "/.go-version"). The directories above $PWD
+# (__gv_walk_dirs) and the names to test are made once per $PWD; fish >= 3.5 then tests them
+# all in one `path filter`, older fish with four `test -e` per level.
+function __gv_walk
+    if test "$PWD" != "$__gv_walk_pwd"; or not set -q __gv_walk_dirs[1]
+        set -g __gv_walk_pwd $PWD
+        __gv_clean "$PWD"
+        set -g __gv_walk_dirs ''
+        set -l acc ''
+        for p in (string split -n -- / $__gv_c)
+            set acc "$acc/$p"
+            set -p __gv_walk_dirs $acc
+        end
+        set -g __gv_walk_probe
+        for d in $__gv_walk_dirs
+            set -a __gv_walk_probe $d/.go-version $d/.tool-versions $d/go.work $d/go.mod
+        end
+    end
+    set -g __gv_walk_hits
+    set -g __gv_walk_found
+    if test -n "$__gv_pathcmd"
+        set __gv_walk_found (path filter -- $__gv_walk_probe)
+        set -q __gv_walk_found[1]; or return 0
+        for d in (string replace -r -- '/[^/]*\z' '' $__gv_walk_found)
+            contains -- $d $__gv_walk_hits; or set -a __gv_walk_hits $d
+        end
+        return 0
+    end
+    for d in $__gv_walk_dirs
+        if test -e "$d/.go-version"; or test -e "$d/.tool-versions"; or test -e "$d/go.work"
+            or test -e "$d/go.mod"
+            set -a __gv_walk_hits $d
+        end
+    end
+end
+
 # __gv_resolve: the whole choice for $PWD. 0 chosen, 1 not installed, 2 no system go.
 function __gv_resolve
     set -g __gv_root ''
@@ -360,46 +447,36 @@ function __gv_resolve
     if test -z "$__gv_tok"
         set -l gowork 1
         test "$GOWORK" = off; and set gowork 0
-        __gv_clean "$PWD"
-        set -l dir $__gv_c
-        while true
-            set -l f (string replace -r -- '/\z' '' "$dir" | string collect)
-            # Most directories have none of the four: pass them with four tests.
-            if test -e "$f/.go-version"; or test -e "$f/.tool-versions"; or test -e "$f/go.work"
-                or test -e "$f/go.mod"
-                if __gv_reg "$f/.go-version"; and __gv_file v "$f/.go-version"
-                    set __gv_src "set by $f/.go-version"
-                    break
-                end
-                if __gv_reg "$f/.tool-versions"; and __gv_file t "$f/.tool-versions"
-                    set __gv_src "set by $f/.tool-versions"
-                    break
-                end
-                if test $gowork = 1; and __gv_reg "$f/go.work"; and __gv_mod "$f/go.work"
-                    break
-                end
-                if __gv_reg "$f/go.mod"
-                    if test $gowork = 1
-                        # The nearest go.work above governs, pinned or not.
-                        set -l w $dir
-                        set -l governed 0
-                        while test "$w" != /; and test -n "$w"
-                            __gv_up $w
-                            set w $__gv_u
-                            set -l wf (string replace -r -- '/\z' '' "$w" | string collect)
-                            if test -f "$wf/go.work"
-                                __gv_reg "$wf/go.work"; and __gv_mod "$wf/go.work"; and set governed 1
+        test -n "$__gv_walk_now"; or __gv_walk
+        for f in $__gv_walk_hits
+            if __gv_reg "$f/.go-version"; and __gv_file v "$f/.go-version"
+                set __gv_src "set by $f/.go-version"
+                break
+            end
+            if __gv_reg "$f/.tool-versions"; and __gv_file t "$f/.tool-versions"
+                set __gv_src "set by $f/.tool-versions"
+                break
+            end
+            if test $gowork = 1; and __gv_reg "$f/go.work"; and __gv_mod "$f/go.work"
+                break
+            end
+            if __gv_reg "$f/go.mod"
+                if test $gowork = 1
+                    # The nearest go.work above governs, pinned or not.
+                    set -l i (contains -i -- $f $__gv_walk_dirs)
+                    set -l governed 0
+                    if test "$i" -lt (count $__gv_walk_dirs)
+                        for w in $__gv_walk_dirs[(math $i + 1)..-1]
+                            if test -f "$w/go.work"
+                                __gv_reg "$w/go.work"; and __gv_mod "$w/go.work"; and set governed 1
                                 break
                             end
                         end
-                        test $governed = 1; and break
                     end
-                    __gv_mod "$f/go.mod"; and break
+                    test $governed = 1; and break
                 end
+                __gv_mod "$f/go.mod"; and break
             end
-            test "$dir" = /; and break
-            __gv_up $dir
-            set dir $__gv_u
         end
     end
     if test -z "$__gv_tok"; and __gv_reg $__gv_global; and __gv_file v $__gv_global
@@ -435,9 +512,38 @@ function __gv_hint
     end
 end
 
+# __gv_memo_key MTIMES... -> __gv_key: everything a prompt's choice depends on, when fish has
+# `path`: $PWD, the variables the choice reads or sets, PATH, and the modification times of
+# the version files found above $PWD and of the store (versions/, aliases/, the global file).
+# A prompt whose key equals the one remembered after the last full run (__gv_memo) has
+# nothing to do. Remembered only after a run that chose an installed toolchain (a system go
+# depends on every PATH directory), with every time at least a second old and unchanged
+# across the run, so a change in the same second cannot hide. Known blind spot, until the
+# next cd: a file inside an installed tree deleted by hand (the shims still check it).
+function __gv_memo_key
+    set -l gs 0
+    set -q GOROOT; and set gs 1
+    set -g __gv_key (string join \x1e -- $PWD "$$__gv_envname" "$GOWORK" "$GOTOOLCHAIN" $gs "$GOROOT" $__gv_versions $PATH $argv | string collect)
+end
+
 # On every cd and before each prompt: take back what was added last time, choose again,
 # apply the choice. __gv_hook_choice says what was chosen, in the shim's DRYRUN words.
 function __gover_hook --on-variable PWD --on-event fish_prompt
+    set -g __gv_walk_now ''
+    set -l stamps
+    set -l before
+    if test -n "$__gv_pathcmd"
+        __gv_walk
+        set __gv_walk_now 1
+        set stamps $__gv_walk_found $__gv_versions $__gv_aliases $__gv_data $__gv_global
+        set before (path mtime -- $stamps 2>/dev/null)
+        __gv_memo_key $before
+        if test -n "$__gv_memo"; and test "$__gv_key" = "$__gv_memo"
+            set __gv_walk_now ''
+            return 0
+        end
+    end
+    set -g __gv_memo ''
     if test -n "$__gv_hook_bin"
         # Only an older hook put a toolchain's bin on PATH: loaded again over it, this one
         # takes it back (its first occurrence, wherever it is now).
@@ -484,6 +590,14 @@ function __gover_hook --on-variable PWD --on-event fish_prompt
             if test -z "$GOTOOLCHAIN"
                 set -gx GOTOOLCHAIN local
                 set -g __gv_hook_gotc 1
+            end
+            if set -q before[1]
+                set -l ages (path mtime -R -- $stamps 2>/dev/null)
+                set -l after (path mtime -- $stamps 2>/dev/null)
+                if test "$after" = "$before"; and not string match -qr -- '^(-|0$)' $ages
+                    __gv_memo_key $before
+                    set -g __gv_memo $__gv_key
+                end
             end
         case 1
             set -g __gv_hook_choice "not-installed:$__gv_tok"

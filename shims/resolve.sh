@@ -392,12 +392,11 @@ _gv_resolve() {
   fi
   if [ -z "$_gv_tok" ]; then
     _gv_clean "${PWD:-/}"
-    _gv_dir=$_gv_c
+    _gv_f=${_gv_c%/} # "" at the root, so the sources read "/.go-version"
     while :; do
-      _gv_f=${_gv_dir%/} # "" at the root, so the sources read "/.go-version"
-      # Most directories hold none of the four: four tests instead of four calls.
-      if [ -e "$_gv_f/.go-version" ] || [ -e "$_gv_f/.tool-versions" ] ||
-        [ -e "$_gv_f/go.work" ] || [ -e "$_gv_f/go.mod" ]; then
+      # Most directories hold none of the four: four tests instead of four reads. (The bash and
+      # zsh hooks get this line as one [[ ]], a keyword rather than four commands: hooks.py.)
+      if [ -e "$_gv_f/.go-version" ] || [ -e "$_gv_f/.tool-versions" ] || [ -e "$_gv_f/go.work" ] || [ -e "$_gv_f/go.mod" ]; then
         if _gv_reg "$_gv_f/.go-version" && _gv_file v "$_gv_f/.go-version"; then
           _gv_src="set by $_gv_f/.go-version"
           break
@@ -411,13 +410,12 @@ _gv_resolve() {
         fi
         if _gv_reg "$_gv_f/go.mod"; then
           if [ "${GOWORK:-}" != off ]; then
-            _gv_w=$_gv_dir
-            while [ "$_gv_w" != / ] && [ -n "$_gv_w" ]; do
+            _gv_w=$_gv_f
+            while [ -n "$_gv_w" ]; do
               _gv_w=${_gv_w%/*}
-              [ -n "$_gv_w" ] || _gv_w=/
               # The nearest go.work governs, pinned or not.
-              if [ -f "${_gv_w%/}/go.work" ]; then
-                _gv_reg "${_gv_w%/}/go.work" && _gv_mod "${_gv_w%/}/go.work" && break 2
+              if [ -f "$_gv_w/go.work" ]; then
+                _gv_reg "$_gv_w/go.work" && _gv_mod "$_gv_w/go.work" && break 2
                 break
               fi
             done
@@ -425,11 +423,9 @@ _gv_resolve() {
           _gv_mod "$_gv_f/go.mod" && break
         fi
       fi
-      [ "$_gv_dir" = / ] && break
-      _gv_dir=${_gv_dir%/*}
-      [ -n "$_gv_dir" ] || _gv_dir=/
+      [ -n "$_gv_f" ] || break
+      _gv_f=${_gv_f%/*}
     done
-    _gv_dir=${_gv_dir%/}
   fi
   if [ -z "$_gv_tok" ] && _gv_reg "$_gv_global"; then
     _gv_own=1

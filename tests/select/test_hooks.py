@@ -115,7 +115,7 @@ def check_hooks(s: Scenario, shells: tuple[str, ...]) -> None:
         assert not os.path.exists(SENTINEL)
 
 
-PARITY_SHELLS = tuple(s for s in ("bash", "zsh", "fish", "pwsh") if WHERE[s] or s != "pwsh")
+PARITY_SHELLS = tuple(s for s in ("bash", "zsh", "fish", "nu", "pwsh") if WHERE[s] or s != "pwsh")
 
 
 @settings(

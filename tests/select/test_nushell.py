@@ -8,9 +8,7 @@ interactive nu set up by `gover init nu --write` runs the right go after `cd X; 
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,22 +19,14 @@ from gover.select import hooks
 from gover.select.shells import nu_quote
 from tests.support.cli import run_gover
 from tests.support.fakego import gover_home, install_fake, rehash
+from tests.support.shells import native_nu
 
 
 def _nu() -> str:
-    """The real nu binary: npm's `nu` is a node wrapper around @nushell/<os>-<arch>/bin/nu."""
-    found = shutil.which("nu")
-    if found is not None:
-        real = os.path.realpath(found)
-        if not real.endswith(".js"):
-            return real
-        native = glob.glob(
-            os.path.join(os.path.dirname(real), "..", "node_modules", "@nushell", "*", "bin", "nu")
-        )
-        if native:
-            return os.path.realpath(native[0])
-        return found
-    pytest.fail("nu is not installed; .ci/run installs it (npm install -g nushell)")
+    found = native_nu()
+    if found is None:
+        pytest.fail("nu is not installed; .ci/run installs it (npm install -g nushell)")
+    return found
 
 
 NU = _nu()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import glob
+import os
 import re
 import shutil
 import subprocess
@@ -11,12 +13,28 @@ from pathlib import Path
 import pytest
 
 from gover.select import hooks
-from gover.select.shells import fish_quote, pwsh_quote, sh_quote
+from gover.select.shells import fish_quote, nu_quote, pwsh_quote, sh_quote
 
 SHELLS = ("bash", "zsh", "fish", "pwsh")
 
 
+def native_nu() -> str | None:
+    """The real nu binary: npm's `nu` is a node wrapper around @nushell/<os>-<arch>/bin/nu
+    (starting node for every run would cost ~0.3 s and hide nu's own behaviour)."""
+    found = shutil.which("nu")
+    if found is None:
+        return None
+    real = os.path.realpath(found)
+    if not real.endswith(".js"):
+        return real
+    native = glob.glob(
+        os.path.join(os.path.dirname(real), "..", "node_modules", "@nushell", "*", "bin", "nu")
+    )
+    return os.path.realpath(native[0]) if native else found
+
+
 WHERE = {name: shutil.which(name) for name in SHELLS}
+WHERE["nu"] = native_nu()
 
 
 def need(shell: str) -> str:
@@ -24,7 +42,8 @@ def need(shell: str) -> str:
     if exe is None:
         if shell == "pwsh":
             pytest.skip("PowerShell is not installed (Debian has no package for it)")
-        pytest.fail(f"{shell} is not installed; .ci/run installs it")
+        hint = "npm install -g nushell" if shell == "nu" else "apt-get install " + shell
+        pytest.fail(f"{shell} is not installed; .ci/run installs it ({hint})")
     return exe
 
 
@@ -72,10 +91,11 @@ ARGV = {
     "zsh": ["-f"],
     "fish": ["--no-config"],
     "pwsh": ["-NoProfile", "-NonInteractive", "-File"],
+    "nu": ["-n"],
 }
 
 
-SUFFIX = {"bash": ".bash", "zsh": ".zsh", "fish": ".fish", "pwsh": ".ps1"}
+SUFFIX = {"bash": ".bash", "zsh": ".zsh", "fish": ".fish", "pwsh": ".ps1", "nu": ".nu"}
 
 
 def bash_script(hook: Path, dirs: list[str]) -> str:
@@ -118,6 +138,22 @@ def fish_script(hook: Path, dirs: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def nu_script(hook: Path, dirs: list[str]) -> str:
+    """nu runs the hook where a prompt would (pre_prompt), after each cd; PATH is a list."""
+    lines = [f"source {nu_quote(str(hook))}"]
+    for i, d in enumerate(dirs):
+        lines += [
+            f"print -e '@@{i}'",
+            f"cd {nu_quote(d)}",
+            "__gover_hook",
+            "let gr = ($env.GOROOT? | default '<unset>')",
+            "let tc = ($env.GOTOOLCHAIN? | default '<unset>')",
+            "let p = ($env.PATH | str join (char esep))",
+            'print $"($env.__gover.choice)|($gr)|($p)|($tc)"',
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def pwsh_script(hook: Path, dirs: list[str]) -> str:
     lines = ["Set-StrictMode -Version Latest", f". {pwsh_quote(str(hook))}"]
     for i, d in enumerate(dirs):
@@ -137,4 +173,5 @@ SCRIPT: dict[str, Callable[[Path, list[str]], str]] = {
     "zsh": zsh_script,
     "fish": fish_script,
     "pwsh": pwsh_script,
+    "nu": nu_script,
 }
