@@ -92,12 +92,11 @@ def __gv_lines [file: string]: nothing -> any {
         if $nl < 0 { return [] }
         $b = ($cut | bytes at 0..<($nl + 1))
     }
-    let text = ($b | bytes remove --all 0x[00] | decode utf-8)
-    mut pieces = ($text | split row "\n")
-    if ($pieces | last) == '' { $pieces = ($pieces | drop 1) }
-    if ($pieces | is-empty) { return [] }
-    $pieces = ($pieces | update 0 ($pieces.0 | str replace -r '^\x{feff}' ''))
-    $pieces | each {|l| $l | str replace -r '\r\z' '' }
+    # One pass over the text, not one per line: a leading BOM goes, and one CR before each
+    # newline (or at the very end), as the sh reader strips one from each line.
+    let text = ($b | bytes remove --all 0x[00] | decode utf-8 | str replace -a -r '^\x{feff}|\r(\n|\z)' '$1')
+    let pieces = ($text | split row "\n")
+    if ($pieces | last) == '' { $pieces | drop 1 } else { $pieces }
 }
 
 # FILE as a pin source: {ok, warn}. Absent: not ok, no warning; there but a directory, FIFO,
@@ -111,7 +110,7 @@ def __gv_reg [file: string]: nothing -> record {
 }
 
 def __gv_words [line: string]: nothing -> list<string> {
-    $line | split row -r '[ \t]+' | where {|w| $w != '' }
+    $line | str replace -a "\t" ' ' | split row ' ' | compact --empty
 }
 
 # A pin from a .go-version or the global file (kind v) or a .tool-versions (kind t):
@@ -230,9 +229,22 @@ def __gv_system []: nothing -> any {
     null
 }
 
-# The whole choice for $env.PWD: {rc (0 chosen, 1 not installed, 2 no system go), name, sys,
+# The directories from $env.PWD up to the root, nearest first, and the four names to look
+# for in each (in that order): made once per $env.PWD and kept in $env.__gover.
+def __gv_walk []: nothing -> record {
+    let parts = ($env.PWD | path split)
+    let dirs = (0..<($parts | length) | each {|i| $parts | first ($i + 1) | path join } | reverse)
+    let probe = ($dirs | each {|d|
+        let f = ($d | str replace -r '/\z' '')
+        [$"($f)/.go-version" $"($f)/.tool-versions" $"($f)/go.work" $"($f)/go.mod"]
+    } | flatten)
+    {pwd: $env.PWD, dirs: $dirs, probe: $probe}
+}
+
+# The whole choice for $env.PWD, given its directories and the indexes of those that hold any
+# of the four names (most hold none): {rc (0 chosen, 1 not installed, 2 no system go), name, sys,
 # tok, min, src, warns}.
-def __gv_resolve []: nothing -> record {
+def __gv_resolve [dirs: list<string>, hits: list<int>]: nothing -> record {
     mut warns = []
     mut tok: any = null
     mut src = ''
@@ -250,18 +262,10 @@ def __gv_resolve []: nothing -> record {
     }
     if $tok == null {
         let gowork = ($env.GOWORK? | default '') != 'off'
-        let parts = ($env.PWD | path split)
-        mut dirs = []
-        for i in 0..<($parts | length) {
-            $dirs = ($dirs | prepend ($parts | first ($i + 1) | path join))
-        }
-        for e in ($dirs | enumerate) {
+        for i in $hits {
+            let e = {index: $i, item: ($dirs | get $i)}
             let dir = $e.item
             let f = ($dir | str replace -r '/\z' '')
-            # Most directories have none of the four: pass them with four tests.
-            if not ([.go-version .tool-versions go.work go.mod] | any {|n| $"($f)/($n)" | path exists }) {
-                continue
-            }
             let gv = (__gv_reg $"($f)/.go-version")
             if $gv.warn != null { $warns = ($warns | append $gv.warn) }
             if $gv.ok {
@@ -345,7 +349,10 @@ def --env __gover_hook [] {
         hide-env -i GOTOOLCHAIN
     }
     $st = ($st | upsert goroot '' | upsert gotc false)
-    mut r = (__gv_resolve)
+    if ($st.walk?.pwd? | default null) != $env.PWD { $st.walk = (__gv_walk) }
+    # One `path exists` for every name in every directory, then only the directories with hits.
+    let hits = ($st.walk.probe | path exists | enumerate | where item == true | get index | each {|i| $i // 4 } | uniq)
+    mut r = (__gv_resolve $st.walk.dirs $hits)
     # Not installed, but the user's GOTOOLCHAIN lets go switch: the newest installed Go, as
     # the shims run it, with no warning.
     if $r.rc == 1 and (($env.GOTOOLCHAIN? | default '' | into string) =~ $__gv_switch_re) {
