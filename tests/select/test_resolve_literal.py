@@ -7,7 +7,7 @@ environment say, and which version (and which source text) must come out, as the
 words the rules. Nothing expected is computed by gover code.
 
 Every row is checked against every reader there is: the real CLI (`gover current`, `gover
-which go`), the real shim under /bin/dash and /bin/bash (its GOVER_SHIM_DRYRUN answer, and
+which go`), the real native shim and the sh shim under /bin/dash and /bin/bash (its GOVER_SHIM_DRYRUN answer, and
 its exit-127 line when the choice is not installed), and the real bash, zsh and fish hooks
 (one shell process per world and shell, all rows in it). Each row has its own tree, so one
 row's files never leak into another's walk.
@@ -480,7 +480,17 @@ ROWS = [
     ),
 ]
 
-READERS = ("current", "which", "shim-dash", "shim-bash", "hook-bash", "hook-zsh", "hook-fish")
+READERS = (
+    "current",
+    "which",
+    "shim-native",
+    "shim-dash",
+    "shim-bash",
+    "hook-bash",
+    "hook-zsh",
+    "hook-fish",
+)
+SHIM_KINDS = ("native", "dash", "bash")  # the native shim, the sh shim under dash and bash
 
 # ---- building the worlds and trees ----------------------------------------------------------
 
@@ -535,7 +545,11 @@ def build(root: Path) -> Built:
         with environ({"GOVER_HOME": str(home)}):
             for version in world.installed:
                 fakego.fake_install(version)
-            shims.rehash(auto_install=False)
+            assert shims.rehash(auto_install=False).kind == "native"
+            # The sh shim, beside the native ones (shims/go is native: the same choice).
+            sh_shim = home / "sh-shims" / "go"
+            sh_shim.parent.mkdir()
+            sh_shim.write_text(shims.render_shim("go", False))
             if world.global_file is not None:
                 (home / "global").write_text(world.global_file)
             for shell in ("bash", "zsh", "fish"):
@@ -578,10 +592,14 @@ def cli(b: Built, row: Row, *args: str) -> Seen:
 
 
 def shim(b: Built, row: Row, sh: str, dryrun: bool) -> Seen:
+    """The native shim (sh == "native"), or the sh shim run by /bin/<sh>."""
     env = {**b.base_env(row.world), **b.env(row), "PWD": str(b.cwd(row))}
     if dryrun:
         env["GOVER_SHIM_DRYRUN"] = "1"
-    return run([sh, str(b.homes[row.world] / "shims" / "go")], b.cwd(row), env)
+    home = b.homes[row.world]
+    if sh == "native":
+        return run([str(home / "shims" / "go")], b.cwd(row), env)
+    return run([f"/bin/{sh}", str(home / "sh-shims" / "go")], b.cwd(row), env)
 
 
 ENV_KEYS = ("GOVER_VERSION", "GOWORK")
@@ -678,10 +696,10 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Observed]:
         for row in ROWS:
             jobs[row.id, "current"] = pool.submit(cli, b, row, "current")
             jobs[row.id, "which"] = pool.submit(cli, b, row, "which", "go")
-            for sh in ("dash", "bash"):
-                jobs[row.id, f"shim-{sh}"] = pool.submit(shim, b, row, f"/bin/{sh}", True)
+            for sh in SHIM_KINDS:
+                jobs[row.id, f"shim-{sh}"] = pool.submit(shim, b, row, sh, True)
                 if row.line:
-                    real[row.id, sh] = pool.submit(shim, b, row, f"/bin/{sh}", False)
+                    real[row.id, sh] = pool.submit(shim, b, row, sh, False)
         seen = {key: job.result() for key, job in jobs.items()}
         for (_world, shell), job in hook_jobs.items():
             for row_id, got in job.result().items():
@@ -752,7 +770,7 @@ def test_row(observed: Observed, row: Row, reader: str) -> None:
     assert got == expected(observed.built, row, reader)
 
 
-@pytest.mark.parametrize("sh", ["dash", "bash"])
+@pytest.mark.parametrize("sh", SHIM_KINDS)
 @pytest.mark.parametrize("row", [row for row in ROWS if row.line], ids=lambda row: row.id)
 def test_shim_refuses_with_one_line(observed: Observed, row: Row, sh: str) -> None:
     """Not a dry run: the shim exits 127 with the one line the README shows."""
