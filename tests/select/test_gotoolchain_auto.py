@@ -28,6 +28,7 @@ from tests.support.fakego import (
     install_fake,
     rehash,
     run_shim,
+    sh_shims,
 )
 from tests.support.parity import SENTINEL, Scenario, _python, _spell, built, scenarios
 from tests.support.shells import run_script, write_hook
@@ -235,14 +236,18 @@ def python_choice(here: Path, env: dict[str, str | None]) -> str:
 
 
 @pytest.mark.parametrize("gotoolchain", SWITCHING + NOT_SWITCHING)
-@pytest.mark.parametrize("sh", ["/usr/bin/dash", "/usr/bin/bash"])
-def test_which_values_let_go_switch(fake: Path, gotoolchain: str | None, sh: str) -> None:
+@pytest.mark.parametrize("sh", ["native", "/usr/bin/dash", "/usr/bin/bash"])
+def test_which_values_let_go_switch(
+    fake: Path, gotoolchain: str | None, sh: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The native shim, and the sh shim under dash and under bash."""
+    prefix = sh_shims(sh, monkeypatch)
     want = goroot("1.22.10") if gotoolchain in SWITCHING else "not-installed:1.23.4"
     env = {"GOTOOLCHAIN": gotoolchain}
-    r = run_shim(fake, env=env, prefix=[sh])
+    r = run_shim(fake, env=env, prefix=prefix)
     assert (r.returncode, r.stdout, r.stderr) == (0, want + "\n", "")
     assert python_choice(fake, env) == want
-    real = run_shim(fake, env=env, prefix=[sh], dryrun=False)
+    real = run_shim(fake, env=env, prefix=prefix, dryrun=False)
     if gotoolchain in SWITCHING:
         # GOTOOLCHAIN goes to the toolchain unchanged, with its GOROOT.
         assert (real.returncode, real.stdout) == (0, "fake go 1.22.10\n")

@@ -25,7 +25,15 @@ import pytest
 from gover import constants
 from gover.select import shims
 from tests.support.cli import run_gover
-from tests.support.fakego import default_path, gover_home, install_fake, rehash, run_shim, write
+from tests.support.fakego import (
+    default_path,
+    gover_home,
+    install_fake,
+    rehash,
+    run_shim,
+    sh_shims,
+    write,
+)
 from tests.support.shells import need, run_script, write_hook
 
 WARN = "gover: warning: "
@@ -127,11 +135,13 @@ def test_resolve_py(evil: Path, case: str, name: str) -> None:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("sh", ["/bin/dash", "/bin/bash"])
-def test_shim(evil: Path, case: str, sh: str) -> None:
+@pytest.mark.parametrize("sh", ["native", "/bin/dash", "/bin/bash"])
+def test_shim(evil: Path, case: str, sh: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The native shim, and the sh shim under dash and under bash."""
+    prefix = sh_shims(sh, monkeypatch)
     make, version, warns = CASES[case]
     vfile = make(evil / ".go-version")
-    proc = run_shim(evil, prefix=[sh], timeout=TIMEOUT)
+    proc = run_shim(evil, prefix=prefix, timeout=TIMEOUT)
     root, err = expect(vfile, version, warns)
     assert (proc.returncode, proc.stdout, proc.stderr.splitlines()) == (0, root + "\n", err)
 

@@ -9,6 +9,8 @@ import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import pytest
+
 from gover import paths
 from gover.select import shims
 from gover.toolchain import store
@@ -115,3 +117,15 @@ def shim_env(pwd: str, env: Mapping[str, str | None], path: str | None) -> dict[
     }
     full.update({k: v for k, v in env.items() if v is not None})
     return full
+
+
+def sh_shims(sh: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """For a test run by both kinds of shim: "native" runs the native shims rehash wrote;
+    an interpreter path (/bin/dash) rewrites them as sh shims (GOVER_SHIMS=sh) and returns
+    the argv prefix that runs them with it."""
+    if sh == "native":
+        assert (gover_home() / "shims" / "go").read_bytes()[:4] == b"\x7fELF"
+        return []
+    monkeypatch.setenv("GOVER_SHIMS", "sh")
+    rehash()
+    return [sh]
