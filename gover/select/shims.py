@@ -11,7 +11,7 @@ A shims or aliases directory that is a symlink (say, to ~/bin) is refused.
 
 Two kinds of shims (config key `shims`, env GOVER_SHIMS: auto, native, sh): native ones, one
 binary built from shims/native/shim.go by native.py (copied under each program's name, with
-the store's paths in a sidecar file beside them), and the sh ones rendered from shim.sh. "auto"
+the store's paths appended), and the sh ones rendered from shim.sh. "auto"
 writes native shims when a Go can build them (or the build is cached), else the sh ones;
 "native" fails with one line when it cannot build them. Windows always gets .cmd shims.
 A native shim is recognised by its executable header and the marker compiled into it.
@@ -31,7 +31,7 @@ from gover import constants, fsutil, paths
 from gover.constants import ENV_VERSION, SHIMS_MARKER
 from gover.errors import InstallError
 from gover.fsutil import write_atomic
-from gover.select import native
+from gover.select import native, refresh
 from gover.select.shells import quote, sh_quote
 from gover.toolchain import store
 from gover.versions import GoVersion
@@ -184,10 +184,13 @@ def is_shim_file(path: Path) -> bool:
 
 
 def is_hook_file(path: Path) -> bool:
-    """A hook file rehash rendered: its first line is hooks.file_header's for its shell."""
+    """A hook file rehash rendered: its first line is hooks.file_header's for its shell (the
+    zsh hook's body file is zsh's)."""
     from gover.select import hooks
 
     shell = next((s for s in hooks.hook_shells() if path == paths.hook_file(s)), None)
+    if path == hooks.zsh_body_file():
+        shell = "zsh"
     if shell is None:
         return False
     try:
@@ -198,13 +201,34 @@ def is_hook_file(path: Path) -> bool:
 
 
 def _hook_writes() -> list[_Write]:
-    """The hook files, one per shell (they embed store paths: rendered for this GOVER_HOME)."""
+    """The hook files, one per shell, and zsh's body (they embed store paths: rendered for
+    this GOVER_HOME)."""
     from gover.select import hooks
 
-    return [
-        _Write(paths.hook_file(s), hooks.render_hook_file(s), 0o644, is_hook_file)
-        for s in hooks.hook_shells()
-    ]
+    return [_Write(path, text, 0o644, is_hook_file) for path, text in hooks.hook_files().items()]
+
+
+def _zsh_compiled() -> str:
+    """The name of the zsh body's compiled form (rehash's, never pruned as foreign)."""
+    from gover.select import hooks
+
+    return hooks.zsh_body_file().name + ".zwc"
+
+
+def _drop_zsh_compiled() -> None:
+    """Before the hook files are written: zsh prefers FILE.zwc unless FILE is newer by the
+    second, so an old compiled form must never outlive a body rewritten in its second."""
+    with contextlib.suppress(FileNotFoundError):
+        (paths.hooks_dir() / _zsh_compiled()).unlink()
+
+
+def _compile_zsh() -> None:
+    """zsh's body compiled again, each time, after it is written (no zsh, no compiled form:
+    the body is then parsed, as correct and ~2 ms slower at each zsh start)."""
+    from gover.select import hooks
+
+    _drop_zsh_compiled()
+    hooks.compile_zsh_body()
 
 
 def render_hooks() -> None:
@@ -213,8 +237,10 @@ def render_hooks() -> None:
         _own_dir(paths.hooks_dir())
         writes = _hook_writes()
         _check(writes)
+        _drop_zsh_compiled()
         for w in writes:
             _write(w)
+        _compile_zsh()
 
 
 def is_alias_file(path: Path) -> bool:
@@ -343,10 +369,8 @@ def rehash(auto_install: bool | None = None, kind: str | None = None) -> RehashR
         windows = os.name == "nt"
         shim, why = (None, "Windows uses .cmd shims") if windows else _native_shim(kind)
         binary = fsutil.read_capped(shim.binary, _NATIVE_LIMIT) if shim else None
-        sidecar = sdir / native.SIDECAR_NAME
-        if binary is not None:  # before the shims: a new shim never runs without it
-            settings = native.sidecar(auto_install, gover_command())
-            writes.append(_Write(sidecar, settings, 0o644, native.is_sidecar_file))
+        if binary is not None:
+            binary = native.with_settings(binary, auto_install, gover_command())
         for program in sorted(programs):
             text: str | bytes
             if windows:
@@ -358,18 +382,19 @@ def rehash(auto_install: bool | None = None, kind: str | None = None) -> RehashR
             path = sdir / (program + ".cmd" if windows else program)
             writes.append(_Write(path, text, 0o755, is_shim_file))
         _check(writes)
+        _drop_zsh_compiled()
         for w in writes:
             _write(w)
-        if binary is None and native.is_sidecar_file(sidecar):
-            with contextlib.suppress(OSError):
-                sidecar.unlink()  # sh shims now: the native shims' settings are stale
         kept = _prune(adir, lambda entry: entry in aliases, is_alias_file)
         kept += _prune(sdir, lambda entry: entry.removesuffix(".cmd") in programs, is_shim_file)
         hook_files = {w.path.name for w in writes if w.recognise is is_hook_file}
+        hook_files.add(_zsh_compiled())
         kept += _prune(hdir, lambda entry: entry in hook_files, is_hook_file)
+        _compile_zsh()
         marker = sdir / SHIMS_MARKER  # last: it tells resolve that this directory is gover's
         if not marker.is_file():
             write_atomic(marker, "gover shims: never a system go\n")
+        refresh.mark()  # what is here was rendered by this gover (select/refresh.py)
     written = "cmd" if windows else ("native" if shim else "sh")
     return RehashResult(
         tuple(sorted(programs)),

@@ -7,9 +7,9 @@
 //
 // Facts (limits, names, the version grammar's kinds) come from facts.go, generated from
 // gover/constants.py, paths.py and store.py at build time; nothing is typed out here.
-// What belongs to one store (its directories, auto_install, how to call gover) is read at
-// run time from the sidecar rehash writes beside the shims (sidecarName), so one binary
-// serves every GOVER_HOME. Windows keeps its .cmd shims: this file builds on unix only.
+// What belongs to one store (its directories, auto_install, how to call gover) is appended
+// to each shim by rehash and read at run time (loadSettings), so one built binary serves
+// every GOVER_HOME. Windows keeps its .cmd shims: this file builds on unix only.
 //
 // Reading rules (shared with Python): regular files only, opened without blocking; at most
 // the first versionFileLimit bytes are read, every byte counting (NULs too, then dropped);
@@ -45,7 +45,7 @@ func show(word string) string {
 	return "'" + word + "'"
 }
 
-// ---- the sidecar: per-store settings ------------------------------------------------------
+// ---- the store's settings, appended to this very file by rehash ---------------------------
 
 type settings struct {
 	versions, aliases, global, shimgo string
@@ -53,31 +53,52 @@ type settings struct {
 	gover                             []string
 }
 
-const sidecarCap = 64 << 10
+const settingsCap = 64 << 10
 
+// loadSettings reads the settings rehash appended to this executable: NUL-separated key,
+// value pairs, the format tag first, then trailerTag and the pairs' length (8 bytes, big
+// endian). In the file itself, so a hard link or a copy of a shim anywhere still knows its
+// store, and a shim and its settings are replaced together, atomically.
 func loadSettings() settings {
-	self, err := os.Executable()
+	self := "/proc/self/exe"
+	fd, err := syscall.Open(self, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		die(127, "cannot find the shim's own path ("+err.Error()+"); run: gover rehash")
+		if self, err = os.Executable(); err == nil {
+			fd, err = syscall.Open(self, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		}
 	}
-	dir := self[:strings.LastIndexByte(self, '/')+1]
-	path := dir + sidecarName
-	data, err := readRegular(path, sidecarCap+1)
 	if err != nil {
-		die(127, path+": cannot read the shim settings ("+errText(err)+"); run: gover rehash")
+		die(127, "cannot open the shim itself ("+errText(err)+"); run: gover rehash")
+	}
+	defer syscall.Close(fd)
+	if exe, err := os.Executable(); err == nil {
+		self = exe
 	}
 	bad := func(why string) {
-		die(127, path+": "+why+"; run: gover rehash")
+		die(127, self+": "+why+"; run: gover rehash")
 	}
-	if len(data) > sidecarCap {
-		bad("larger than " + strconv.Itoa(sidecarCap) + " bytes")
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		bad("cannot read the shim settings (" + errText(err) + ")")
 	}
-	if len(data) == 0 || data[len(data)-1] != 0 {
-		bad("not gover shim settings")
+	tail := make([]byte, len(trailerTag)+8)
+	if st.Size < int64(len(tail)) || pread(fd, tail, st.Size-int64(len(tail))) != nil || string(tail[:len(trailerTag)]) != trailerTag {
+		bad("no gover shim settings in it")
 	}
-	parts := strings.Split(string(data[:len(data)-1]), "\x00")
+	var size int64
+	for _, b := range tail[len(trailerTag):] {
+		size = size<<8 | int64(b)
+	}
+	if size <= 0 || size > settingsCap || size > st.Size-int64(len(tail)) {
+		bad("no gover shim settings in it")
+	}
+	data := make([]byte, size)
+	if pread(fd, data, st.Size-int64(len(tail))-size) != nil || data[size-1] != 0 {
+		bad("no gover shim settings in it")
+	}
+	parts := strings.Split(string(data[:size-1]), "\x00")
 	if len(parts)%2 != 0 || parts[0] != "format" || parts[1] != shimMarker {
-		bad("not gover shim settings")
+		bad("no gover shim settings in it")
 	}
 	var s settings
 	seen := map[string]bool{}
@@ -101,10 +122,27 @@ func loadSettings() settings {
 	}
 	for _, k := range []string{"versions", "aliases", "global", "shimgo", "auto_install", "gover"} {
 		if !seen[k] {
-			bad("no " + k + " setting")
+			bad("no " + k + " in the shim settings")
 		}
 	}
 	return s
+}
+
+func pread(fd int, buf []byte, off int64) error {
+	for len(buf) > 0 {
+		n, err := syscall.Pread(fd, buf, off)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n <= 0 {
+			return syscall.EIO
+		}
+		buf, off = buf[n:], off+int64(n)
+	}
+	return nil
 }
 
 func errText(err error) string {

@@ -29,6 +29,7 @@ from tests.support.fakego import (
     install_fake,
     rehash,
     run_shim,
+    sh_shims,
     shim_env,
     write,
 )
@@ -958,11 +959,15 @@ def test_pwd_with_dotdot_is_walked_as_written(proj: Path) -> None:
 # ---- the shim starts no process -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sh", ["bash", "dash"])
-def test_shim_resolves_without_starting_a_process(proj: Path, system_go: Path, sh: str) -> None:
-    """bash (sh on many systems) has a bounded read: the shim starts nothing. dash has none,
-    so it asks wc(1) the size of each project version file it reads (gover's own alias and
-    global files excepted): that and nothing else."""
+@pytest.mark.parametrize("sh", ["native", "bash", "dash"])
+def test_shim_resolves_without_starting_a_process(
+    proj: Path, system_go: Path, sh: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The native shim starts nothing. The sh shim: bash (sh on many systems) has a bounded
+    read: the shim starts nothing. dash has none, so it asks wc(1) the size of each project
+    version file it reads (gover's own alias and global files excepted): that and nothing
+    else."""
+    run_by = sh_shims(sh if sh == "native" else f"/bin/{sh}", monkeypatch)
     strace = shutil.which("strace")
     assert strace is not None, "strace is needed (apt-get install strace)"
     write(proj / "go.work", "go 1.21\n")
@@ -976,11 +981,12 @@ def test_shim_resolves_without_starting_a_process(proj: Path, system_go: Path, s
             cwd,
             env=env,
             path=f"{default_path()}:{system_go.parent}",
-            prefix=[strace, "-f", "-qq", "-e", "trace=execve", "-o", str(log), f"/bin/{sh}"],
+            prefix=[strace, "-f", "-qq", "-e", "trace=execve", "-o", str(log), *run_by],
         )
         assert proc.returncode == 0, proc.stderr
         calls = [line for line in log.read_text().splitlines() if "execve(" in line]
-        assert calls[0].split('"')[1].endswith(sh), calls  # the shell itself
+        first = calls[0].split('"')[1]
+        assert first.endswith("/shims/go" if sh == "native" else sh), calls  # shim or shell
         others = [c.split('"')[1] for c in calls[1:]]
         assert others == (["/usr/bin/wc"] * files if sh == "dash" else []), others
         want = f"system:{system_go}" if env else goroot("1.21.13")  # go.work above governs
@@ -989,7 +995,7 @@ def test_shim_resolves_without_starting_a_process(proj: Path, system_go: Path, s
     proc = run_shim(
         proj.parent,
         path=default_path(),
-        prefix=[strace, "-f", "-qq", "-e", "trace=execve", "-o", str(log), f"/bin/{sh}"],
+        prefix=[strace, "-f", "-qq", "-e", "trace=execve", "-o", str(log), *run_by],
     )
     assert proc.stdout.strip() == goroot("1.22.9")
     assert len([line for line in log.read_text().splitlines() if "execve(" in line]) == 1
