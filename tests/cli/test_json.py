@@ -176,10 +176,13 @@ def test_commands_that_change_things_speak_json(
     assert shims["shims_dir"] == str(home / "shims") and "go" in shims["shims"]
     assert shims["aliases"] == {"1.21": "1.21.13", "1": "1.21.13", "latest": "1.21.13"}
     assert (shims["kept"], shims["on_path"]) == ([], False)
+    assert (shims["kind"], shims["why"]) == ("native", None) and shims["built_with"]
     text = run_gover("rehash", cwd=proj)
     assert (
         text.out
-        == f"{len(shims['shims'])} shims in {home / 'shims'}: " + ", ".join(shims["shims"]) + "\n"
+        == f"{len(shims['shims'])} shims in {home / 'shims'}: "
+        + ", ".join(shims["shims"])
+        + f"\nshim kind: native (built with {shims['built_with']})\n"
     )
     assert text.err == f'add the shims to PATH: export PATH="{home / "shims"}:$PATH"\n'
 

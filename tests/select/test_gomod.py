@@ -16,7 +16,7 @@ from gover.errors import UsageError
 from gover.inspect import checks
 from gover.select import gomod
 from tests.support.cli import run_gover
-from tests.support.fakego import rehash, run_shim, write
+from tests.support.fakego import run_shim, write
 
 SYSTEM_GO = "/usr/bin/go"  # Debian's golang-go 1.19: the real system go
 HEAD = b"\nmodule example.com/m\n\ngo 1.22.3\n"  # 36 bytes after the comment's text
@@ -28,9 +28,12 @@ def _gomod(comment: int) -> bytes:
 
 
 def test_the_limit_is_the_shims() -> None:
-    """One limit: the reader's is the one the rendered shim reads with."""
+    """One limit: the reader's is the one the rendered shims read with (sh and native)."""
+    from gover.select import native, shims
+
     assert gomod.LIMIT == VERSION_FILE_LIMIT
-    assert f"\n_gv_max={VERSION_FILE_LIMIT}\n" in rehash().read_text()
+    assert f"\n_gv_max={VERSION_FILE_LIMIT}\n" in shims.render_shim("go", False)
+    assert f"\n\tversionFileLimit = {VERSION_FILE_LIMIT}\n" in native.render_facts()
 
 
 @pytest.fixture

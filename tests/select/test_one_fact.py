@@ -21,7 +21,7 @@ from gover.toolchain import store
 from gover.versions import GoVersion
 from tests.support import fakego
 from tests.support.cli import run_gover
-from tests.support.fakego import default_path, gover_home, rehash, run_shim
+from tests.support.fakego import default_path, gover_home, rehash, run_shim, sh_shims
 from tests.support.shells import run_script, write_hook
 
 NAME = "1.22.10"
@@ -112,7 +112,9 @@ def _hook_choice(shell: str, proj: Path, tmp_path: Path) -> str:
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
-def test_every_reader_agrees_on_installed(shape: str, tmp_path: Path) -> None:
+def test_every_reader_agrees_on_installed(
+    shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make, expected = SHAPES[shape]
     root = make()
     proj = _pinned_project(tmp_path)
@@ -130,13 +132,15 @@ def test_every_reader_agrees_on_installed(shape: str, tmp_path: Path) -> None:
         0,
         f"{NAME} (set by {proj}/.go-version)\n",
     )
-    shim = run_shim(proj, prefix=[DASH])
+    native = run_shim(proj)
+    answers["native shim"] = (native.returncode, native.stdout) == (0, f"{root}\n")
+    shim = run_shim(proj, prefix=sh_shims(DASH, monkeypatch))
     answers["shim under dash"] = (shim.returncode, shim.stdout) == (0, f"{root}\n")
     for shell in ("bash", "zsh", "fish"):
         answers[f"{shell} hook"] = _hook_choice(shell, proj, tmp_path) == str(root)
     assert answers == dict.fromkeys(answers, expected)
     if not expected:
-        assert shim.stdout == f"not-installed:{NAME}\n"
+        assert shim.stdout == native.stdout == f"not-installed:{NAME}\n"
         return
     # An install is never cleaned up, whatever its receipt holds.
     result = store.cleanup()
@@ -144,14 +148,19 @@ def test_every_reader_agrees_on_installed(shape: str, tmp_path: Path) -> None:
     assert store.is_installed(root)
 
 
-def test_windows_tree_runs_through_the_shim(tmp_path: Path) -> None:
-    """The shim runs bin/go.exe of a Windows tree (as WSL can), with GOROOT and PATH set."""
+@pytest.mark.parametrize("sh", ["native", DASH])
+def test_windows_tree_runs_through_the_shim(
+    tmp_path: Path, sh: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shim (native, or sh under dash) runs bin/go.exe of a Windows tree (as WSL can),
+    with GOROOT and PATH set."""
     root = windows_tree()
     proj = _pinned_project(tmp_path)
     rehash()
+    prefix = sh_shims(sh, monkeypatch)
     assert sorted(p.name for p in paths.shims_dir().iterdir()) == [".gover-shims", "go", "gofmt"]
     for prog in ("go", "gofmt"):
-        proc = run_shim(proj, dryrun=False, shim=paths.shims_dir() / prog, prefix=[DASH])
+        proc = run_shim(proj, dryrun=False, shim=paths.shims_dir() / prog, prefix=prefix)
         assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"go {NAME} {root}\n", "")
     tc = paths.toolchain(root)
     assert (tc.go, tc.bin, tc.receipt) == (
