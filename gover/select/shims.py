@@ -359,6 +359,9 @@ def rehash(auto_install: bool | None = None, kind: str | None = None) -> RehashR
         items = store.installed()
         aliases = compute_aliases([i.version for i in items])
         programs = _programs(items)
+        windows = os.name == "nt"
+        # First: "native" that cannot be built fails before anything is written.
+        shim, why = (None, "Windows uses .cmd shims") if windows else _native_shim(kind)
         adir = _own_dir(paths.aliases_dir())
         sdir = _own_dir(paths.shims_dir())
         hdir = _own_dir(paths.hooks_dir())
@@ -366,8 +369,6 @@ def rehash(auto_install: bool | None = None, kind: str | None = None) -> RehashR
             _Write(paths.alias_file(key), name + "\n", 0o644, is_alias_file)
             for key, name in aliases.items()
         ]
-        windows = os.name == "nt"
-        shim, why = (None, "Windows uses .cmd shims") if windows else _native_shim(kind)
         binary = fsutil.read_capped(shim.binary, _NATIVE_LIMIT) if shim else None
         if binary is not None:
             binary = native.with_settings(binary, auto_install, gover_command())
