@@ -32,6 +32,25 @@ def _fail(message: str, exit_code: int, as_json: bool) -> None:
     sys.exit(exit_code)
 
 
+def _refresh(args: list[str]) -> None:
+    """After an upgrade of gover, render the shims and hook files again before anything else
+    (select/refresh.py). Best effort: a failure is one warning, and the command still runs."""
+    if args[:1] == ["rehash"]:
+        return  # renders everything itself
+    from gover.select import refresh
+
+    try:
+        if not refresh.needed():
+            return
+    except (GoverError, OSError):
+        return  # a broken store or setting: the command itself says so, once
+    try:
+        output.notice("gover changed since the shims and hooks were rendered: rendering them again")
+        refresh.run()
+    except (GoverError, OSError) as exc:
+        output.warn(f"could not render the shims and hooks again: {exc}; run: gover rehash")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = os.environ.get(ENV_DEBUG) == "1" or "--debug" in args
@@ -43,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _interrupt)
     try:
+        _refresh(args)
         if not views.fast_path(args):
             from gover.cli import app as cli
 

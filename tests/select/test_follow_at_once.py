@@ -21,7 +21,7 @@ import pexpect
 import pytest
 
 from gover import paths
-from gover.select import shims
+from gover.select import hooks, shims
 from gover.select.shells import sh_quote
 from tests.support.cli import REPO, run_gover
 from tests.support.fakego import fake_install
@@ -265,10 +265,26 @@ def test_rehash_renders_the_hook_files(home: Path) -> None:
     """The files the block sources hold what `gover hook SHELL` prints, after its header."""
     shims.rehash(auto_install=False)
     for shell in SHELLS:
-        text = paths.hook_file(shell).read_text()
+        text = paths.hook_file(shell).read_bytes().decode()
         header, _, body = text.partition("\n")
         assert header.startswith(f"# gover hook for {shell}: rendered by `gover rehash`")
-        assert body == run_gover("hook", shell).out
+        printed = subprocess.run(
+            [sys.executable, "-m", "gover", "hook", shell],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            timeout=120,
+            check=True,
+        ).stdout.decode()
+        if shell == "zsh":
+            # hook.zsh loads hook-body.zsh (compiled by zsh); `gover hook zsh` wraps the same
+            # body for eval.
+            assert body.splitlines()[-1].startswith("if [ -r ")
+            text = hooks.zsh_body_file().read_bytes().decode()
+            header, _, body = text.partition("\n")
+            assert header.startswith("# gover hook for zsh: rendered by `gover rehash`")
+            assert sh_quote(body) in printed
+        else:
+            assert body == printed
 
 
 def test_gover_hook_imports_no_cli_framework(home: Path) -> None:

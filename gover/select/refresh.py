@@ -1,0 +1,77 @@
+"""Render again, after gover itself changed, what `gover rehash` wrote: the hook files that
+the line `gover init` wrote sources, the shims (sh or native) and the alias files.
+
+They are made from gover's templates and code, once, so a shell opens without Python. After
+an upgrade (pip, pipx, a new checkout) they would keep the old gover's code until the next
+install or rehash. So rehash records a fingerprint of what it rendered from (gover's version,
+and the size and modification time of every template and of the Python that fills them in),
+and the first gover command that finds another fingerprint renders them again
+(cli/entry.py). Nothing is rendered where nothing was before: a store with no shims/ and no
+hooks/ is left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from gover import __version__, fsutil, paths
+
+STAMP_NAME = ".gover-rendered"
+_STAMP_LIMIT = 256
+
+
+def _inputs() -> list[Path]:
+    """What the rendered files are made from: the templates (shims/, with the native shim's
+    Go source) and the modules that fill them in."""
+    package = Path(__file__).resolve().parent.parent
+    files = [package / "__init__.py", package / "constants.py", package / "paths.py"]
+    files += (package / "select").glob("*.py")
+    files += (package / "toolchain").glob("store.py")
+    templates = paths.shim_templates_dir()
+    for directory, dirs, names in os.walk(templates):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        files += (Path(directory) / name for name in names)
+    return sorted(files)
+
+
+def fingerprint() -> str:
+    """gover's version and the size and mtime of every input: cheap (stat calls, no reads),
+    and any upgrade or edit changes it."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in _inputs():
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        digest.update(f"\0{path}\0{st.st_size}\0{st.st_mtime_ns}".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:32]
+
+
+def stamp_file() -> Path:
+    return paths.data_dir() / STAMP_NAME
+
+
+def mark() -> None:
+    """Record that what is in the store was rendered by this gover (rehash calls this last)."""
+    fsutil.write_atomic(stamp_file(), fingerprint() + "\n")
+
+
+def needed() -> bool:
+    """Something was rendered (shims/ or hooks/ exist) by another gover, or by a gover that
+    kept no record (before this existed)."""
+    if not (os.path.isdir(paths.shims_dir()) or os.path.isdir(paths.hooks_dir())):
+        return False
+    try:
+        recorded = fsutil.read_limited(stamp_file(), _STAMP_LIMIT, follow_symlinks=False)
+    except OSError:
+        return True
+    return recorded.decode("ascii", "replace").strip() != fingerprint()
+
+
+def run() -> None:
+    """Render everything again (shims.rehash renders the hooks too, and marks)."""
+    from gover.select import shims
+
+    shims.rehash()
