@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gover.results.base import Result
+    from gover.results.base import Result, Table
 
 _warned: set[str] = set()
 
@@ -100,12 +100,33 @@ def render(result: Result, *, as_json: bool) -> None:
 
     if as_json:
         emit_json({"schema": SCHEMA, **result.data()})
+    elif (table := result.table()) is not None and sys.stdout.isatty():
+        rich_table(table)
+        for note in result.notes():
+            status(note)
     else:
         lines(result.lines())
         for note in result.notes():
             status(note)
     if as_json and result.error is not None:
         error(result.error)
+
+
+def rich_table(table: Table) -> None:
+    """A table per group on a terminal (rich is imported only here). Every cell is plain
+    text (never rich markup) and escaped like every other line."""
+    from rich.console import Console
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    for title, rows in table.groups:
+        grid = RichTable(title=Text(safe(title)), title_justify="left", show_lines=True)
+        for header in table.headers:
+            grid.add_column(Text(header), overflow="fold")
+        for row in rows:
+            grid.add_row(*(Text(safe(cell)) for cell in row))
+        console.print(grid)
 
 
 def json_error(message: str, exit_code: int) -> None:

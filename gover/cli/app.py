@@ -62,7 +62,7 @@ def _root(
         os.environ[ENV_DEBUG] = "1"
 
 
-FAMILIES = ("toolchains", "selection", "shellsetup", "inspection", "settings")
+FAMILIES = ("toolchains", "selection", "shellsetup", "inspection", "doctor", "settings")
 
 
 def load_config() -> Config:

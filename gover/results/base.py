@@ -10,9 +10,18 @@ Kept free of heavy imports: `gover current`, `list` and `which` build these on t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Table:
+    """Column headers and groups of rows under a title (e.g. one group per severity)."""
+
+    headers: tuple[str, ...]
+    groups: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]
 
 
 class Result:
@@ -26,6 +35,10 @@ class Result:
 
     def notes(self) -> list[str]:
         return []
+
+    def table(self) -> Table | None:
+        """The same content as a table, for a terminal (rendered with rich); None: lines()."""
+        return None
 
     @property
     def exit_code(self) -> int:

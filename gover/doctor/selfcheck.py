@@ -1,0 +1,12 @@
+"""PLACEHOLDER: replaced by the detector's real module (issue 11)."""
+
+from __future__ import annotations
+
+from gover.doctor.model import Detector, Finding, Scope
+
+
+def _run(sc: Scope) -> list[Finding]:
+    return []
+
+
+DETECTOR = Detector("selfcheck", _run)
