@@ -25,10 +25,16 @@ def doctor_(
         bool, typer.Option("--static", help="Read start-up files instead of tracing them.")
     ] = False,
     network: Annotated[
-        bool, typer.Option("--network", help="Also check DNS, TLS and HTTP to the index, downloads and GOPROXY.")
+        bool,
+        typer.Option(
+            "--network", help="Also check DNS, TLS and HTTP to the index, downloads and GOPROXY."
+        ),
     ] = False,
     fix: Annotated[
-        bool, typer.Option("--fix", help="Apply the fixes that touch only gover's own files and its init block.")
+        bool,
+        typer.Option(
+            "--fix", help="Apply the fixes that touch only gover's own files and its init block."
+        ),
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:

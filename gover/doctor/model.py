@@ -64,8 +64,14 @@ class Detector:
 
 
 def finding(
-    detector: str, case: str, severity: Severity, what: str, where: str, fix: str,
-    *, fixable: bool = False,
+    detector: str,
+    case: str,
+    severity: Severity,
+    what: str,
+    where: str,
+    fix: str,
+    *,
+    fixable: bool = False,
 ) -> Finding:
     """A Finding with the id `<detector>.<case>`."""
     return Finding(f"{detector}.{case}", severity, what, where, fix, fixable)
@@ -76,7 +82,7 @@ def display(path: Path | str, home: Path) -> str:
     text = str(path)
     h = str(home)
     if h not in ("", "/") and (text == h or text.startswith(h + "/")):
-        return "~" + text[len(h):]
+        return "~" + text[len(h) :]
     return text
 
 

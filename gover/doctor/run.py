@@ -85,10 +85,12 @@ def diagnose(sc: Scope, names: tuple[str, ...] = DETECTORS) -> Report:
             findings += det.run(sc)
             if det.notes is not None:
                 notes += det.notes(sc)
-        except Exception as exc:  # noqa: BLE001 - a broken detector must not hide the others
+        except Exception as exc:  # a broken detector must not hide the others
             findings.append(
                 finding(
-                    "doctor", "detector-failed", "info",
+                    "doctor",
+                    "detector-failed",
+                    "info",
                     f"the {det.name} checks stopped: {type(exc).__name__}: {exc}",
                     f"gover.doctor.{det.name}",
                     "run again with --debug and report it: https://github.com/gover/gover/issues",
