@@ -79,8 +79,6 @@ def diagnose(sc: Scope, names: tuple[str, ...] = DETECTORS) -> Report:
     findings: list[Finding] = []
     notes: list[str] = []
     for det in detectors(names):
-        if det.name == "network" and not sc.network:
-            continue
         try:
             findings += det.run(sc)
             if det.notes is not None:
