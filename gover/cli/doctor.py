@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -10,6 +11,15 @@ from gover import output
 from gover.cli.app import JsonOpt, app
 from gover.doctor.model import MODES, SHELLS
 from gover.errors import UsageError
+
+
+def _confirm(commands: list[str]) -> bool:
+    """Show what --fix will run; on a terminal, ask first."""
+    for command in commands:
+        output.status(f"gover: --fix runs: {command}")
+    if not sys.stdin.isatty():
+        return True
+    return typer.confirm(f"run {'it' if len(commands) == 1 else f'these {len(commands)}'}?")
 
 
 @app.command("doctor")
@@ -52,7 +62,7 @@ def doctor_(
     if fix:
         from gover.doctor import fixes
 
-        applied = tuple(fixes.apply(report))
+        applied = tuple(fixes.apply(report.findings, sc, _confirm))
         if applied:
             report = run.diagnose(sc)
     result = doctor_results.DoctorResult(
