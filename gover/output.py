@@ -67,6 +67,11 @@ def status(message: str) -> None:
     print(safe(message), file=sys.stderr, flush=True)
 
 
+def prompt(question: str) -> None:
+    """A question for the user on stderr, without a newline (the answer is read after it)."""
+    print(safe(question), end="", file=sys.stderr, flush=True)
+
+
 def notice(message: str) -> None:
     """Transient chatter (retries, progress): shown on a terminal only, so a failing
     non-interactive run ends with exactly one error line."""

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
-from gover import output
 from gover.cli.app import JsonOpt, app
 from gover.doctor.model import MODES, SHELLS
 from gover.errors import UsageError
-
-
-def _confirm(commands: list[str]) -> bool:
-    """Show what --fix will run; on a terminal, ask first."""
-    for command in commands:
-        output.status(f"gover: --fix runs: {command}")
-    if not sys.stdin.isatty():
-        return True
-    return typer.confirm(f"run {'it' if len(commands) == 1 else f'these {len(commands)}'}?")
 
 
 @app.command("doctor")
@@ -53,25 +42,8 @@ def doctor_(
         raise UsageError(f"unknown shell {shell!r}", f"use --shell {'|'.join(SHELLS)}")
     if mode is not None and mode not in MODES:
         raise UsageError(f"unknown --as {mode!r}", f"use --as {'|'.join(MODES)}")
-    from gover.doctor import run
-    from gover.results import doctor as doctor_results
+    from gover.cli import fast
 
-    sc = run.scope(shell, mode, static=static, network=network)
-    report = run.diagnose(sc)
-    applied: tuple[str, ...] = ()
-    if fix:
-        from gover.doctor import fixes
-
-        applied = tuple(fixes.apply(report.findings, sc, _confirm))
-        if applied:
-            report = run.diagnose(sc)
-    result = doctor_results.DoctorResult(
-        tuple(doctor_results.DoctorFinding(**vars(f)) for f in report.findings),
-        report.notes,
-        sc.shells,
-        sc.modes,
-        applied,
-    )
-    output.render(result, as_json=as_json)
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
+    code = fast.doctor(shell, mode, static=static, network=network, fix=fix, as_json=as_json)
+    if code:
+        raise typer.Exit(code)

@@ -66,6 +66,70 @@ def show_which(program: str, as_json: bool = False) -> None:
     output.render(which(program), as_json=as_json)
 
 
+def _confirm_fixes(commands: list[str]) -> bool:
+    """Show what `doctor --fix` will run; on a terminal, ask first."""
+    import sys
+
+    for command in commands:
+        output.status(f"gover: --fix runs: {command}")
+    if not sys.stdin.isatty():
+        return True
+    output.prompt(f"run {'it' if len(commands) == 1 else f'these {len(commands)}'}? [y/N] ")
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def doctor(
+    shell: str | None, mode: str | None, *, static: bool, network: bool, fix: bool, as_json: bool
+) -> int:
+    """`gover doctor`: diagnose, (--fix: apply the fixable, diagnose again), render. The exit
+    code: 1 when an error-level finding remains, else 0."""
+    from gover.doctor import run
+    from gover.results import doctor as doctor_results
+
+    sc = run.scope(shell, mode, static=static, network=network)
+    report = run.diagnose(sc)
+    applied: tuple[str, ...] = ()
+    if fix:
+        from gover.doctor import fixes
+
+        applied = tuple(fixes.apply(report.findings, sc, _confirm_fixes))
+        if applied:
+            report = run.diagnose(sc)
+    result = doctor_results.DoctorResult(
+        tuple(doctor_results.DoctorFinding(**vars(f)) for f in report.findings),
+        report.notes,
+        sc.shells,
+        sc.modes,
+        applied,
+    )
+    output.render(result, as_json=as_json)
+    return result.exit_code
+
+
+def _doctor_args(rest: list[str]) -> dict[str, object] | None:
+    """doctor's options without a parser (None: let the full CLI parse and report them)."""
+    from gover.doctor.model import MODES, SHELLS
+
+    opts: dict[str, object] = {"shell": None, "mode": None}
+    flags = {"--static": "static", "--network": "network", "--fix": "fix", "--json": "as_json"}
+    for name in flags.values():
+        opts[name] = False
+    words = iter(rest)
+    for word in words:
+        key, eq, value = word.partition("=")
+        if key in ("--shell", "--as"):
+            value = value if eq else next(words, "")
+            allowed = SHELLS if key == "--shell" else MODES
+            if value not in allowed:
+                return None
+            opts["shell" if key == "--shell" else "mode"] = value
+        elif word in flags:
+            opts[flags[word]] = True
+        else:
+            return None
+    return opts
+
+
 def fast_path(argv: list[str]) -> bool:
     """Run a hot command whose arguments need no parser; False means: use the full CLI."""
     if not argv:
@@ -80,6 +144,10 @@ def fast_path(argv: list[str]) -> bool:
 
         output.code(hooks.render_hook(rest[0]))
         return True
+    if cmd == "doctor" and (opts := _doctor_args(rest)) is not None:
+        import sys
+
+        sys.exit(doctor(**opts))  # type: ignore[arg-type]
     if cmd == "which":
         as_json = "--json" in rest
         words = [a for a in rest if a != "--json"]
@@ -105,7 +173,7 @@ def json_requested(argv: list[str]) -> bool:
 
 JSON_COMMANDS = (
     *("list", "list-remote", "current", "which", "verify"),
-    *("install", "uninstall", "local", "global", "rehash"),
+    *("install", "uninstall", "local", "global", "rehash", "doctor"),
 )
 JSON_SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "config": ("list", "get", "set", "unset"),
