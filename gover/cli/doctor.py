@@ -14,7 +14,7 @@ from gover.errors import UsageError
 @app.command("doctor")
 def doctor_(
     shell: Annotated[
-        str | None, typer.Option("--shell", help=f"Look at one shell: {', '.join(SHELLS)}.")
+        str | None, typer.Option("--shell", help=f"Look at one shell: {', '.join(SHELLS)}, or all.")
     ] = None,
     mode: Annotated[
         str | None,
@@ -38,8 +38,8 @@ def doctor_(
     as_json: JsonOpt = False,
 ) -> None:
     """Explain what is wrong with this Go environment, where it comes from, and the fix. Exit 1 on an error finding."""
-    if shell is not None and shell not in SHELLS:
-        raise UsageError(f"unknown shell {shell!r}", f"use --shell {'|'.join(SHELLS)}")
+    if shell is not None and shell not in (*SHELLS, "all"):
+        raise UsageError(f"unknown shell {shell!r}", f"use --shell {'|'.join(SHELLS)}|all")
     if mode is not None and mode not in MODES:
         raise UsageError(f"unknown --as {mode!r}", f"use --as {'|'.join(MODES)}")
     from gover.cli import fast

@@ -119,7 +119,7 @@ def _doctor_args(rest: list[str]) -> dict[str, object] | None:
         key, eq, value = word.partition("=")
         if key in ("--shell", "--as"):
             value = value if eq else next(words, "")
-            allowed = SHELLS if key == "--shell" else MODES
+            allowed = (*SHELLS, "all") if key == "--shell" else MODES
             if value not in allowed:
                 return None
             opts["shell" if key == "--shell" else "mode"] = value

@@ -52,12 +52,12 @@ def scope(
     network: bool = False,
     cwd: Path | None = None,
 ) -> Scope:
-    """The Scope for the command line: one shell and one mode when given, else the user's
-    login shell in every mode."""
+    """The Scope for the command line: one shell ("all": every shell doctor knows) and one
+    mode when given, else the user's login shell in every mode."""
     env = dict(os.environ)
     home = Path(env.get("HOME") or Path.home())
     return Scope(
-        shells=(shell,) if shell else (login_shell(env),),
+        shells=SHELLS if shell == "all" else (shell,) if shell else (login_shell(env),),
         modes=(mode,) if mode else MODES,
         static=static,
         network=network,
