@@ -522,7 +522,7 @@ def scan_foreign(top: str, uid: int, budget: float = SCAN_SECONDS) -> tuple[str 
         try:
             with os.scandir(d) as it:
                 for n, entry in enumerate(it):
-                    if n >= SCAN_PER_DIR:
+                    if n >= SCAN_PER_DIR or seen >= SCAN_ENTRIES:
                         break
                     seen += 1
                     try:
