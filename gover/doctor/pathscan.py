@@ -222,7 +222,7 @@ def version_of(go: Go, sc: Scope) -> str | None:
             return _tree_version("/snap/go/current")
     marker = real.find(_TOOLCHAIN_MODULE)
     if marker >= 0:
-        end = real.find("/", marker)
+        end = real.find("/", marker + len(_TOOLCHAIN_MODULE))
         return _tree_version(real[:end] if end > 0 else real)
     parent = os.path.dirname(real)
     if os.path.basename(parent) == paths.BIN_DIR:
@@ -413,13 +413,17 @@ def _shadow(sc: Scope, sn: Scan) -> list[Finding]:
         f"not {wants}"
     )
     a = put_on_path(sc, win.entry)
+    where = f"environment: PATH (entry {win.index}: {_show(win.entry, sc.home)})"
     if a is not None:
         where = a.where(sc.home)
+    if a is not None and display(a.file, sc.home).startswith("~"):
+        # The user's own line prepends it: make it append.
         fix = f"in {where}, append instead of prepend: {_append_line(a, win.entry, sc.home)}"
     else:
+        # A system directory (/usr/bin from /etc/profile, the login default): the shims
+        # must come before it, last thing in the user's start-up file.
         from gover.select import setup, shells
 
-        where = f"environment: PATH (entry {win.index}: {_show(win.entry, sc.home)})"
         shell = sc.shells[0] if sc.shells else "bash"
         rc, _why = shells.startup_file(shell, sc.home, sys.platform, sc.env)
         line = setup.shims_path_line(shell, paths.shims_dir(), sc.home)
