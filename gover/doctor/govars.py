@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gover import fsutil
-from gover.doctor.model import Assignment, Detector, Finding, Scope, display, finding
+from gover.doctor.model import (
+    Assignment,
+    Detector,
+    Finding,
+    Scope,
+    Severity,
+    display,
+    finding,
+)
 
 D = "govars"
 ENV_FILE_LIMIT = 64 << 10  # a `go env -w` file is a few lines; junk past this is not read
@@ -555,7 +563,7 @@ def _check_dirs(lay: Layers, dirs: list[Dir]) -> Iterator[Finding]:
     for d in dirs:
         ok, at = _writable(d.path)
         if not ok:
-            sev = "warning" if d.name == "GOBIN" else "error"
+            sev: Severity = "warning" if d.name == "GOBIN" else "error"
             effect = {
                 "GOCACHE": "go build fails with `permission denied` (or `read-only file system`)",
                 "GOMODCACHE": "downloading a module fails with `mkdir …: permission denied`",
@@ -570,7 +578,7 @@ def _check_dirs(lay: Layers, dirs: list[Dir]) -> Iterator[Finding]:
             yield finding(
                 D,
                 f"{d.name.lower()}-unwritable",
-                sev,  # type: ignore[arg-type]
+                sev,
                 f"{src}: {at} is not writable by {_user(sc)}: {effect}",
                 _where_dir(lay, d),
                 f"sudo chown -R {_user(sc)} {at}"
