@@ -58,6 +58,10 @@ GO_CERT_FILES = (
 )
 GO_CERT_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs")
 DEBIAN_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+_LOGIN_FIX = (
+    "log in to the network or the proxy in a browser (open http://neverssl.com), "
+    "then run: gover doctor --network"
+)
 ADD_CA = "sudo cp YOUR-CA.crt /usr/local/share/ca-certificates/ && sudo update-ca-certificates"
 
 
@@ -117,30 +121,36 @@ def _ip_wildcard(entry: str) -> str | None:
     return ".".join(octets + ["0"] * (4 - len(octets))) + f"/{8 * len(octets)}"
 
 
-def _no_proxy_entry(entry: str) -> tuple[list[str], str | None]:
-    """(what go should be given instead, why this entry is wrong or None)."""
+def _no_proxy_entry(entry: str) -> tuple[list[str], list[str]]:
+    """(what go should be given instead, why this entry is wrong: none when it is fine)."""
     if re.search(r"[;\s]", entry):
-        parts = [p for p in re.split(r"[;\s]+", entry) if p]
-        fixed = [f for p in parts for f in _no_proxy_entry(p)[0]]
-        return fixed, "separated by ';' or spaces (go splits NO_PROXY at commas only)"
+        fixed: list[str] = []
+        why = [f"'{entry}': separated by ';' or spaces (go splits NO_PROXY at commas only)"]
+        for part in (p for p in re.split(r"[;\s]+", entry) if p):
+            instead, more = _no_proxy_entry(part)
+            fixed += instead
+            why += more
+        return fixed, why
     if "://" in entry:
         host = urllib.parse.urlsplit(entry).hostname or ""
-        return [host] if host else [], "a URL (go matches host names, IPs and CIDR blocks)"
+        return [host] if host else [], [
+            f"'{entry}': a URL (go matches host names, IPs and CIDR blocks)"
+        ]
     if "/" in entry:
         try:
             ipaddress.ip_network(entry, strict=False)
-            return [entry], None
+            return [entry], []
         except ValueError:
-            return [], "not a CIDR block"
+            return [], [f"'{entry}': not a CIDR block"]
     if "*" in entry and entry != "*" and not (entry.startswith("*.") and "*" not in entry[2:]):
         cidr = _ip_wildcard(entry)
         if cidr:
-            return [cidr], "a wildcard go does not expand (use a CIDR block)"
+            return [cidr], [f"'{entry}': a wildcard go does not expand (use a CIDR block)"]
         rest = entry.strip("*").strip(".")
-        return ([f".{rest}"] if rest and "*" not in rest else []), (
-            "a wildcard go does not expand (a leading dot matches every subdomain)"
-        )
-    return [entry], None
+        return ([f".{rest}"] if rest and "*" not in rest else []), [
+            f"'{entry}': a wildcard go does not expand (a leading dot matches every subdomain)"
+        ]
+    return [entry], []
 
 
 def _no_proxy(sc: Scope, out: list[Finding]) -> None:
@@ -156,8 +166,7 @@ def _no_proxy(sc: Scope, out: list[Finding]) -> None:
             continue
         instead, why = _no_proxy_entry(entry)
         fixed += [f for f in instead if f not in fixed]
-        if why:
-            problems.append(f"'{entry}': {why}")
+        problems += why
     if problems:
         out.append(
             finding(
@@ -560,6 +569,22 @@ def _connect(
                 f"the proxy {proxy} refused CONNECT {host}:{port}: {status} {reason}{page}",
                 fix,
             )
+        length = headers.get("content-length", "0").strip()
+        if body or "content-type" in headers or (length.isdigit() and int(length) > 0):
+            # A tunnel has no body: this is a page (a portal or a login page) in its place.
+            sock.settimeout(min(timeout, 0.5))
+            with contextlib.suppress(OSError):
+                while len(body) < _BODY_PEEK and (chunk := sock.recv(_BODY_PEEK)):
+                    body += chunk
+            sock.close()
+            raise StepFailed(
+                "proxy",
+                "proxy-html",
+                f"the proxy {proxy} answered CONNECT {host}:{port} with a web page"
+                f"{_title(body)} instead of a tunnel: a captive portal or a proxy login page; "
+                "go fails with `EOF`",
+                _LOGIN_FIX,
+            )
         p.steps.append(f"proxy CONNECT {_ms(start)} ({proxy})")
     return sock
 
@@ -629,7 +654,7 @@ def _tls_failure(
         _, trusted = gover_trust(cfg, sc)
         system_ok = _handshake_ok(t, host, port, proxy, timeout, go_context(sc))
         fix = (
-            f"gover config set ca_bundle {DEBIAN_BUNDLE}"
+            f"gover config set ca_bundle {sc.var('SSL_CERT_FILE') or DEBIAN_BUNDLE}"
             if system_ok
             else f"{ADD_CA} && gover config set ca_bundle {DEBIAN_BUNDLE}"
         )
@@ -656,9 +681,9 @@ def _tls_failure(
             f"{via} answered plain HTTP where TLS was expected"
             + (f" ({answer})" if answer else "")
             + ": a captive portal or a proxy login page, not the server; go fails with "
-            "`tls: first record does not look like a TLS handshake`",
-            "log in to the network or the proxy in a browser (open http://neverssl.com), "
-            "then run: gover doctor --network",
+            "`http: server gave HTTP response to HTTPS client` (or `tls: first record does not "
+            "look like a TLS handshake`)",
+            _LOGIN_FIX,
         )
     return StepFailed("tls", "tls-failed", f"TLS with {host}:{port} failed ({reason})", "")
 
@@ -749,9 +774,13 @@ def _judge(p: Probe) -> StepFailed | None:
             "html-answer",
             f"{t.label} {t.url} answered a web page{_title(body)} instead of "
             f"{'the JSON release list' if t.expect == 'json' else 'a module version list'}: "
-            "a captive portal or a proxy login page is answering",
-            "log in to the network or the proxy in a browser (open http://neverssl.com), "
-            "then run: gover doctor --network",
+            "a captive portal or a proxy login page is answering"
+            + (
+                " (go reads the page as module data: `parsing go.mod: missing module line`)"
+                if t.trust == "go"
+                else ""
+            ),
+            _LOGIN_FIX,
         )
     if status == 407:
         return StepFailed(
