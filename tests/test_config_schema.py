@@ -16,7 +16,7 @@ from tests.support.cli import REPO, run_gover
 
 KNOWN = (
     "known keys: auto_install, ca_bundle, download_base, gpg, index_ttl, index_url, key_url, "
-    "timeout, trusted_keys"
+    "shims, timeout, trusted_keys"
 )
 
 
