@@ -13,12 +13,14 @@ open files"); with -p 64 (a 64-CPU machine) it fails at 64 and builds at 128. A 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
 from gover import paths
 from gover.doctor.model import Detector, Finding, Scope, Severity, display, finding
 from gover.toolchain import store
+from gover.versions import GoVersion
 
 NAME = "gover"
 MIN_FREE = 1 << 30  # a toolchain is ~250 MiB unpacked, plus its archive, plus go's caches
@@ -26,9 +28,12 @@ NOFILE_ERROR = 64  # below this even a small go build fails on a few CPUs (measu
 NOFILE_WARN = 256  # below this bigger builds, `go test ./...` and many CPUs run out
 
 
+def _text(value: Path | str) -> str:
+    return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _show(path: Path | str, home: Path) -> str:
-    text = display(path, home)
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _text(display(path, home))
 
 
 def _shell(sc: Scope) -> str:
@@ -55,6 +60,12 @@ def _why_not(root: Path) -> str:
     return f"it has no receipt ({constants.RECEIPT_NAME}): gover did not install it"
 
 
+def _rename_fix(root: Path, want: Path) -> str:
+    if os.path.lexists(want):
+        return f"move it out of the store: {want.name} is installed already"
+    return f"mv {shlex.quote(_text(root))} {shlex.quote(_text(want))}"
+
+
 def _not_installed(sc: Scope) -> list[Finding]:
     base = paths.versions_dir()
     try:
@@ -66,9 +77,26 @@ def _not_installed(sc: Scope) -> list[Finding]:
         if name.startswith("."):
             continue  # staging and backups: gover's cleanup handles them
         root = base / name
-        if store.is_installed(root):
+        canonical = store.is_version_name(name)
+        if store.is_installed(root) and canonical:
             continue
-        if not store.is_version_name(name):
+        parsed = GoVersion.try_parse(name)
+        if store.is_installed(root) and parsed is not None:
+            # store.installed() lists it (gover list), the shims look for versions/<name>.
+            out.append(
+                finding(
+                    NAME,
+                    "not-installed",
+                    "warning",
+                    f"{_show(root, sc.home)} is listed as {parsed.name} by gover list, but the "
+                    f"shims look for {_show(base / parsed.name, sc.home)}: a pin of "
+                    f"{parsed.name} says it is not installed",
+                    _show(root, sc.home),
+                    _rename_fix(root, base / parsed.name),
+                )
+            )
+            continue
+        if not canonical:
             if not os.path.isfile(root / paths.BIN_DIR / "go"):
                 continue  # not a Go tree: not ours to judge
             what = (
