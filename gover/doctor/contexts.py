@@ -471,9 +471,21 @@ def _generated_env(sc: Scope, acc: _Acc) -> tuple[dict[str, str], str]:
     for line in proc.stdout.decode("utf-8", "replace").splitlines():
         key, sep, value = line.partition("=")
         if sep:
-            out[key] = value
+            out[key] = _unquote(value)
     acc.notes.append(f"contexts: systemd: ran {GENERATOR} on environment.d")
     return out, proc.stderr.decode("utf-8", "replace")
+
+
+def _unquote(value: str) -> str:
+    """The generator prints a value with spaces or specials quoted, as systemd's env files
+    are (systemd reads it back unquoted)."""
+    if value[:1] in ("'", '"'):
+        try:
+            words = shlex.split(value)
+        except ValueError:
+            return value
+        return words[0] if len(words) == 1 else value
+    return value
 
 
 def _systemd(sc: Scope, acc: _Acc) -> None:
@@ -559,6 +571,11 @@ def _unit_go(value: str) -> tuple[str, list[str]] | None:
     return None
 
 
+def _unit_quote(path: Path) -> str:
+    text = str(path)
+    return f'"{text}"' if re.search(r"[\s\"'\\]", text) else text
+
+
 def _units(sc: Scope, acc: _Acc, manager: dict[str, str] | None) -> None:
     config = sc.var("XDG_CONFIG_HOME") or str(sc.home / ".config")
     dirs = [(Path(config) / "systemd" / "user", True), (Path("/etc/systemd/system"), False)]
@@ -621,7 +638,7 @@ def _units(sc: Scope, acc: _Acc, manager: dict[str, str] | None) -> None:
                             f"not your shell's {_shown_go(mine, _version_of(mine, sc), sc)}",
                             where,
                             f"write the full path in line {number}: "
-                            f"{key}={value.replace(go.removeprefix('$PATH:'), str(mine), 1)}",
+                            f"{key}={value.replace(go.removeprefix('$PATH:'), _unit_quote(mine), 1)}",
                         )
 
 
