@@ -59,15 +59,24 @@ def mark() -> None:
 
 
 def needed() -> bool:
-    """Something was rendered (shims/ or hooks/ exist) by another gover, or by a gover that
-    kept no record (before this existed)."""
-    if not (os.path.isdir(paths.shims_dir()) or os.path.isdir(paths.hooks_dir())):
-        return False
+    """gover rendered something here (its stamp, its shims marker or a hook file of its own)
+    with another gover, or with one that kept no record (before this existed). A directory
+    that only looks like a store (a goenv root used as GOVER_HOME) is left alone."""
     try:
         recorded = fsutil.read_limited(stamp_file(), _STAMP_LIMIT, follow_symlinks=False)
     except OSError:
-        return True
+        return _rendered_before()
     return recorded.decode("ascii", "replace").strip() != fingerprint()
+
+
+def _rendered_before() -> bool:
+    from gover.constants import SHIMS_MARKER
+
+    if os.path.isfile(paths.shims_dir() / SHIMS_MARKER):
+        return True
+    from gover.select import shims
+
+    return shims.is_hook_file(paths.hook_file("bash"))
 
 
 def run() -> None:

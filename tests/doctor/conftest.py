@@ -38,7 +38,8 @@ class Doctor:
     def get(self, fid: str) -> dict[str, Any]:
         found = [f for f in self.data["findings"] if f["id"] == fid]
         assert len(found) == 1, (fid, self.data["findings"])
-        return found[0]
+        first: dict[str, Any] = found[0]
+        return first
 
     def errors(self) -> list[dict[str, Any]]:
         return [f for f in self.data["findings"] if f["severity"] == "error"]
