@@ -37,6 +37,8 @@ def _refresh(args: list[str]) -> None:
     (select/refresh.py). Best effort: a failure is one warning, and the command still runs."""
     if args[:1] == ["rehash"]:
         return  # renders everything itself
+    if args[:1] == ["doctor"]:
+        return  # doctor changes nothing (it reports stale shims; --fix runs gover rehash)
     from gover.select import refresh
 
     try:
