@@ -23,8 +23,9 @@ def planned(findings: tuple[Finding, ...] | list[Finding]) -> list[str]:
     """The commands --fix would run for these findings, each once, in report order."""
     out: list[str] = []
     for f in findings:
-        if f.fixable and _ALLOWED.fullmatch(f.fix) and f.fix not in out:
-            out.append(f.fix)
+        command = f.fix.split(" (", 1)[0]  # "gover init bash --write (then open a new terminal)"
+        if f.fixable and _ALLOWED.fullmatch(command) and command not in out:
+            out.append(command)
     return out
 
 

@@ -294,8 +294,11 @@ def plan(
     if shell != "bash":
         return edits
     login = bash_login_file(home)
-    if login is None and os_name == "darwin":
-        login = home / ".bash_profile"
+    if login is None:
+        # No login file yet: login shells (ssh, the console, macOS terminals) would read none
+        # of the user's files. macOS: ~/.bash_profile; elsewhere ~/.profile, as Debian's skel
+        # has it (sh reads it too: the block sources ~/.bashrc only under bash).
+        login = home / (".bash_profile" if os_name == "darwin" else ".profile")
     if login is not None:
         text = _read_quietly(login) or ""
         if not _sources_bashrc(text, home):
@@ -324,12 +327,6 @@ def check(
                     "read that file; interactive non-login shells (most terminal windows on Linux, "
                     "`bash` started from a shell) never do. Move it to ~/.bashrc (what --write does)"
                 )
-        if bash_login_file(home) is None and os_name != "darwin":
-            notes.append(
-                "No ~/.bash_profile or ~/.profile: bash login shells (ssh, the console) will "
-                "not read ~/.bashrc. If you log in that way, create ~/.profile with: "
-                '. "$HOME/.bashrc"'
-            )
     if shell == "zsh":
         for name, why in (
             (

@@ -316,7 +316,9 @@ def test_gover_ca_bundle_when_only_go_trusts_it(
     ("mode", "case", "go_says"),
     [
         ("portal", "network.not-tls", "server gave HTTP response to HTTPS client"),
-        ("page", "network.proxy-html", "EOF"),
+        # The proxy answers the CONNECT with a page and closes: go reads EOF, or a reset when
+        # the close beats its read (both seen on this machine).
+        ("page", "network.proxy-html", "EOF|connection reset by peer"),
         ("block", "network.proxy-refused", "Forbidden"),
     ],
 )
@@ -332,7 +334,7 @@ def test_proxy_answering_web_pages(
     proxy = proxy_factory(mode)
     env = {**base_env(home), "HTTPS_PROXY": proxy.url}
     r = go(goroot, "mod", "download", env=go_env(env, tmp_path), cwd=module(tmp_path))
-    assert go_says in r.stderr, r.stderr
+    assert any(said in r.stderr for said in go_says.split("|")), r.stderr
 
     d = run_doctor("--network", env=env)
     f = next(f for f in network_findings(d) if f["where"] == "go's default GOPROXY")

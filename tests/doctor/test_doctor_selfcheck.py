@@ -150,8 +150,8 @@ def test_missing_shim_runs_another_gofmt(home: Path, own_store: Path, project: P
 def test_stale_render(
     home: Path, own_store: Path, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Shims rendered by another gover. In-process: the command line's entry point renders
-    them again before any command runs (cli/entry.py), doctor included."""
+    """Shims rendered by another gover. Every other command renders them again first
+    (cli/entry.py); doctor changes nothing, so it reports them, and --fix renders them."""
     monkeypatch.setenv("GOVER_HOME", str(own_store))
     refresh.stamp_file().write_text("0" * 32 + "\n")
     assert refresh.needed()
@@ -161,9 +161,13 @@ def test_stale_render(
     assert len(found) == 1
     assert "rendered by another version of gover" in found[0].what
     assert (found[0].fix, found[0].fixable) == ("gover rehash", True)
-    # Through the command, the entry point has rendered them again first.
+    # Through the command too (doctor does not render first), then --fix renders them.
     doc = run_doctor(env=env, cwd=project)
-    assert "gover.shims-stale" not in doc.ids()
+    assert "gover.shims-stale" in doc.ids()
+    assert refresh.needed()
+    fixed = run_doctor("--fix", env=env, cwd=project)
+    assert fixed.data["applied"] == ["gover rehash"]
+    assert "gover.shims-stale" not in fixed.ids()
     assert not refresh.needed()
 
 

@@ -127,8 +127,11 @@ def block_line(path: Path) -> int:
 def test_bash_login_never_reads_bashrc_block(world: dict[str, Path]) -> None:
     w = world
     init(w, "bash")
+    # The user's own ~/.bash_profile, which does not source ~/.bashrc (and, bash reading only
+    # the first login file, hides the ~/.profile that `gover init` made where none existed).
+    (w["home"] / ".profile").unlink(missing_ok=True)
     bp = w["home"] / ".bash_profile"
-    bp.write_text("export EDITOR=vi\n")  # a login file that does not source ~/.bashrc
+    bp.write_text("export EDITOR=vi\n")
     d = doctor(w, "--shell", "bash", "--as", "login")
     f = d.get("startup.block-not-read")
     assert f["severity"] == "error" and d.code == 1

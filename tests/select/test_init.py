@@ -236,7 +236,7 @@ def test_profile_that_already_sources_bashrc_is_left_alone(home: Path) -> None:
     assert "updated ~/.profile" not in r.out
 
 
-def test_macos_creates_bash_profile_linux_notes_its_absence(home: Path) -> None:
+def test_no_login_file_gets_one_bash_profile_on_macos_profile_elsewhere(home: Path) -> None:
     shims = Path("/x/shims")
     mac = initsetup.plan("bash", home, "darwin", shims=shims)
     assert [e.path for e in mac] == [home / ".bashrc", home / ".bash_profile"]
@@ -248,9 +248,28 @@ def test_macos_creates_bash_profile_linux_notes_its_absence(home: Path) -> None:
     other = home / "other"
     other.mkdir()
     linux = initsetup.plan("bash", other, "linux", shims=shims)
-    assert [e.path for e in linux] == [other / ".bashrc"]
-    _warnings, notes = initsetup.check("bash", other, "linux", {}, linux)
-    assert any("No ~/.bash_profile or ~/.profile" in n for n in notes)
+    assert [e.path for e in linux] == [other / ".bashrc", other / ".profile"]
+    initsetup.apply(linux)
+    # A real login bash now reads ~/.bashrc (and gover's block), and sh reading ~/.profile
+    # is not handed bash's file.
+    login = subprocess.run(
+        ["bash", "-l", "-c", 'echo "$PATH"'],
+        env={"HOME": str(other), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert login.stdout.startswith("/x/shims:"), login.stdout
+    dash = subprocess.run(
+        ["dash", "-l", "-c", 'echo "$PATH"'],
+        env={"HOME": str(other), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "/x/shims" not in dash.stdout and dash.stderr == ""  # /etc/profile's PATH only
 
 
 def test_shims_under_home_are_written_with_dollar_home(home: Path) -> None:
