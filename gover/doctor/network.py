@@ -31,7 +31,6 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gover.doctor.model import Detector, Finding, Scope, Severity, display, finding
@@ -208,35 +207,16 @@ def _origin(cfg: Config, key: str, sc: Scope) -> str:
     return f"{display(origin, sc.home)}: {key}"
 
 
-def _goenv_file(sc: Scope) -> Path | None:
-    goenv = sc.var("GOENV")
-    if goenv == "off":
-        return None
-    if goenv:
-        return Path(goenv)
-    config = sc.var("XDG_CONFIG_HOME") or str(sc.home / ".config")
-    return Path(config) / "go" / "env"
-
-
 def _goproxy(sc: Scope) -> tuple[str, str]:
     """GOPROXY as go sees it and where it comes from: the environment, the GOENV file (go env
-    -w), or go's default."""
-    value = sc.var("GOPROXY")
-    if value:
-        return value, "environment: GOPROXY"
-    path = _goenv_file(sc)
-    if path is not None:
-        from gover import fsutil
+    -w), $GOROOT/go.env, or go's default (govars reads the three layers, as go does)."""
+    from gover.doctor import govars
 
-        try:
-            text = fsutil.read_limited(path, 64 << 10).decode("utf-8", "replace")
-        except (OSError, ValueError):
-            text = ""
-        for number, line in enumerate(text.splitlines(), 1):
-            key, sep, val = line.partition("=")
-            if sep and key.strip() == "GOPROXY" and val.strip():
-                return val.strip(), f"{display(path, sc.home)}:{number}"
-    return DEFAULT_GOPROXY, "go's default GOPROXY"
+    lay = govars.layers(sc)
+    setting = lay.get("GOPROXY")
+    if setting is None:
+        return DEFAULT_GOPROXY, "go's default GOPROXY"
+    return setting.value, lay.where(setting)
 
 
 def _targets(sc: Scope, notes: list[str]) -> tuple[list[Target], Config]:
