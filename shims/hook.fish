@@ -50,6 +50,8 @@ set -g __gv_walk_pwd
 set -g __gv_walk_dirs
 set -g __gv_walk_probe
 set -g __gv_walk_found
+set -g __gv_walk_stat
+set -g __gv_memo_stat
 set -g __gv_walk_now ''
 set -g __gv_memo ''
 set -g __gv_rc_file
@@ -388,41 +390,52 @@ function __gv_system
     return 1
 end
 
-# __gv_walk -> __gv_walk_hits: the directories from $PWD (cleaned) up to the root that hold a
-# .go-version, .tool-versions, go.work or go.mod, nearest first, spelled without a trailing
-# slash ("" for the root, so the sources read "/.go-version"). The directories above $PWD
+# __gv_walk -> __gv_walk_found: the .go-version, .tool-versions, go.work and go.mod files from
+# $PWD (cleaned) up to the root, nearest first, directories spelled without a trailing slash
+# ("" for the root, so the sources read "/.go-version"). The directories above $PWD
 # (__gv_walk_dirs) and the names to test are made once per $PWD; fish >= 3.5 then tests them
 # all in one `path filter`, older fish with four `test -e` per level.
 function __gv_walk
-    if test "$PWD" != "$__gv_walk_pwd"; or not set -q __gv_walk_dirs[1]
-        set -g __gv_walk_pwd $PWD
-        __gv_clean "$PWD"
-        set -g __gv_walk_dirs ''
-        set -l acc ''
-        for p in (string split -n -- / $__gv_c)
-            set acc "$acc/$p"
-            set -p __gv_walk_dirs $acc
-        end
-        set -g __gv_walk_probe
-        for d in $__gv_walk_dirs
-            set -a __gv_walk_probe $d/.go-version $d/.tool-versions $d/go.work $d/go.mod
-        end
-    end
-    set -g __gv_walk_hits
+    __gv_walk_prepare
     set -g __gv_walk_found
     if test -n "$__gv_pathcmd"
         set __gv_walk_found (path filter -- $__gv_walk_probe)
-        set -q __gv_walk_found[1]; or return 0
-        for d in (string replace -r -- '/[^/]*\z' '' $__gv_walk_found)
-            contains -- $d $__gv_walk_hits; or set -a __gv_walk_hits $d
-        end
         return 0
     end
     for d in $__gv_walk_dirs
-        if test -e "$d/.go-version"; or test -e "$d/.tool-versions"; or test -e "$d/go.work"
-            or test -e "$d/go.mod"
-            set -a __gv_walk_hits $d
+        for n in .go-version .tool-versions go.work go.mod
+            test -e "$d/$n"; and set -a __gv_walk_found "$d/$n"
         end
+    end
+end
+
+# __gv_walk_prepare: __gv_walk_dirs (nearest first, "" for the root), the names to test in
+# them (__gv_walk_probe) and the directories as `path mtime` takes them (__gv_walk_stat, "/"
+# for the root), made again only when $PWD changed.
+function __gv_walk_prepare
+    test "$PWD" = "$__gv_walk_pwd"; and set -q __gv_walk_dirs[1]; and return 0
+    set -g __gv_walk_pwd $PWD
+    __gv_clean "$PWD"
+    set -g __gv_walk_dirs ''
+    set -l acc ''
+    for p in (string split -n -- / $__gv_c)
+        set acc "$acc/$p"
+        set -p __gv_walk_dirs $acc
+    end
+    set -g __gv_walk_probe
+    for d in $__gv_walk_dirs
+        set -a __gv_walk_probe $d/.go-version $d/.tool-versions $d/go.work $d/go.mod
+    end
+    set -g __gv_walk_stat /
+    set -q __gv_walk_dirs[2]; and set -p __gv_walk_stat $__gv_walk_dirs[1..-2]
+end
+
+# __gv_hits -> __gv_walk_hits: the directories of __gv_walk_found, nearest first, once each.
+function __gv_hits
+    set -g __gv_walk_hits
+    set -q __gv_walk_found[1]; or return 0
+    for d in (string replace -r -- '/[^/]*\z' '' $__gv_walk_found)
+        contains -- $d $__gv_walk_hits; or set -a __gv_walk_hits $d
     end
 end
 
@@ -448,6 +461,7 @@ function __gv_resolve
         set -l gowork 1
         test "$GOWORK" = off; and set gowork 0
         test -n "$__gv_walk_now"; or __gv_walk
+        __gv_hits
         for f in $__gv_walk_hits
             if __gv_reg "$f/.go-version"; and __gv_file v "$f/.go-version"
                 set __gv_src "set by $f/.go-version"
@@ -513,8 +527,10 @@ function __gv_hint
 end
 
 # __gv_memo_key MTIMES... -> __gv_key: everything a prompt's choice depends on, when fish has
-# `path`: $PWD, the variables the choice reads or sets, PATH, and the modification times of
-# the version files found above $PWD and of the store (versions/, aliases/, the global file).
+# `path`: $PWD, the variables the choice reads or sets, PATH, the version files found above
+# $PWD, and the modification times of every directory above $PWD (creating or removing a
+# version file changes its directory's), of those files and of the store (versions/,
+# aliases/, the global file).
 # A prompt whose key equals the one remembered after the last full run (__gv_memo) has
 # nothing to do. Remembered only after a run that chose an installed toolchain (a system go
 # depends on every PATH directory), with every time at least a second old and unchanged
@@ -523,7 +539,7 @@ end
 function __gv_memo_key
     set -l gs 0
     set -q GOROOT; and set gs 1
-    set -g __gv_key (string join \x1e -- $PWD "$$__gv_envname" "$GOWORK" "$GOTOOLCHAIN" $gs "$GOROOT" $__gv_versions $PATH $argv | string collect)
+    set -g __gv_key (string join \x1e -- $PWD "$$__gv_envname" "$GOWORK" "$GOTOOLCHAIN" $gs "$GOROOT" $__gv_versions $PATH $argv)
 end
 
 # On every cd and before each prompt: take back what was added last time, choose again,
@@ -533,15 +549,19 @@ function __gover_hook --on-variable PWD --on-event fish_prompt
     set -l stamps
     set -l before
     if test -n "$__gv_pathcmd"
-        __gv_walk
-        set __gv_walk_now 1
-        set stamps $__gv_walk_found $__gv_versions $__gv_aliases $__gv_data $__gv_global
-        set before (path mtime -- $stamps 2>/dev/null)
-        __gv_memo_key $before
+        # Nothing to do when nothing changed: the same $PWD and variables, and the same
+        # modification times of every directory above $PWD (a version file created or removed
+        # in one changes it), of the version files found last time and of the store.
+        __gv_walk_prepare
+        set stamps $__gv_memo_stat $__gv_walk_found $__gv_versions $__gv_aliases $__gv_data $__gv_global
+        __gv_memo_key $__gv_walk_found (path mtime -- $stamps 2>/dev/null)
         if test -n "$__gv_memo"; and test "$__gv_key" = "$__gv_memo"
-            set __gv_walk_now ''
             return 0
         end
+        __gv_walk
+        set __gv_walk_now 1
+        set stamps $__gv_walk_stat $__gv_walk_found $__gv_versions $__gv_aliases $__gv_data $__gv_global
+        set before (path mtime -- $stamps 2>/dev/null)
     end
     set -g __gv_memo ''
     if test -n "$__gv_hook_bin"
@@ -592,10 +612,21 @@ function __gover_hook --on-variable PWD --on-event fish_prompt
                 set -g __gv_hook_gotc 1
             end
             if set -q before[1]
-                set -l ages (path mtime -R -- $stamps 2>/dev/null)
+                # Remembered with the directories that can change this choice: up to the one
+                # whose .go-version or .tool-versions decided it (a file made above it changes
+                # nothing, and $HOME's time moves often); every one otherwise (go.work above a
+                # go.mod, the global default). Only when nothing moved during this run and all
+                # of them are at least a second old.
+                set -l upto (count $__gv_walk_stat)
+                set -l m (string match -r -- '^set by (.*)/(?:\.go-version|\.tool-versions)$' "$__gv_src")
+                and set -l i (contains -i -- "$m[2]" $__gv_walk_dirs)
+                and set upto $i
+                set -l keep $__gv_walk_stat[1..$upto] $__gv_walk_found $__gv_versions $__gv_aliases $__gv_data $__gv_global
+                set -l ages (path mtime -R -- $keep 2>/dev/null)
                 set -l after (path mtime -- $stamps 2>/dev/null)
                 if test "$after" = "$before"; and not string match -qr -- '^(-|0$)' $ages
-                    __gv_memo_key $before
+                    set -g __gv_memo_stat $__gv_walk_stat[1..$upto]
+                    __gv_memo_key $__gv_walk_found (path mtime -- $keep 2>/dev/null)
                     set -g __gv_memo $__gv_key
                 end
             end

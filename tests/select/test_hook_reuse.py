@@ -10,6 +10,8 @@ appears or goes away in a directory between $PWD and the pin, and an install tha
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -139,4 +141,35 @@ def test_the_next_prompt_sees_every_change(shell: str, tmp_path: Path) -> None:
     if shell == "fish":
         want[2:2] = ["remembered"]
         want[5:5] = ["remembered"]
+    assert out == want
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_go_work_made_above_a_go_mod_counts_at_the_next_prompt(
+    shell: str, tmp_path: Path
+) -> None:
+    """A choice made by a go.mod depends on every directory above it (the nearest go.work
+    governs): fish remembers it with all of them, so a go.work made far above is seen."""
+    install_fake("1.21.13", "1.22.10")
+    rehash()
+    # Every directory up to / must be old for fish to remember: /tmp and pytest's directories
+    # change all the time, /var/tmp (made old again after mkdtemp) and / do not.
+    base = Path(tempfile.mkdtemp(prefix="gover-memo-", dir="/var/tmp"))
+    try:
+        top = base / "ws"
+        mod = top / "a" / "b" / "m"
+        mod.mkdir(parents=True)
+        (mod / "go.mod").write_text("module m\n\ngo 1.21.13\n")
+        _backdate(base, Path(os.environ["GOVER_HOME"]))
+        os.utime("/var/tmp", (1_500_000_000, 1_500_000_000))
+        w = sh_quote(str(top / "go.work"))
+        steps = ["", "", MEMO, f"printf 'go 1.22.10\\nuse ./a/b/m\\n' > {w} && touch -d @1600000000 {w}"]
+        env = {**os.environ, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "dumb"}
+        hook = write_hook(shell, tmp_path)
+        out = _run(shell, hook, mod, steps, env)
+    finally:
+        shutil.rmtree(base)
+    want = [goroot("1.21.13"), goroot("1.21.13"), goroot("1.22.10")]
+    if shell == "fish":
+        want[2:2] = ["remembered"]
     assert out == want
