@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 
 from gover.select import hooks
-from gover.select.shells import nu_quote
-from tests.support.cli import run_gover
+from gover.select.shells import nu_quote, sh_quote
+from tests.support.cli import REPO, run_gover
 from tests.support.fakego import gover_home, install_fake, rehash
 from tests.support.shells import native_nu
 
@@ -209,8 +210,9 @@ def test_interactive_nu_from_gover_init_write(trees: dict[str, Path], tmp_path: 
     autoload = home / ".config" / "nushell" / "autoload" / "gover.nu"
     assert autoload.is_file()
     assert (gover_home() / "hooks" / "hook.nu").is_file()  # rendered by rehash
-    env = nu_env(HOME=str(home), PATH=USER_PATH)
+    env = nu_env(HOME=str(home), PATH=USER_PATH, PYTHONPATH=str(REPO))
     env.pop("XDG_CONFIG_HOME", None)
+    gover = "^" + nu_quote(sys.executable) + " -m gover"
     cfg = tmp_path / "config.nu"
     cfg.write_text(
         "$env.PROMPT_COMMAND = {|| 'P> ' }\n$env.PROMPT_INDICATOR = ''\n"
@@ -238,6 +240,19 @@ def test_interactive_nu_from_gover_init_write(trees: dict[str, Path], tmp_path: 
         child.sendline("print ('P' + '=' + ($env.PATH | first) + '=')")
         expect(child, r"P=(/[^=\r\n\x1b]+)=")
         assert child.match.group(1) == str(gover_home() / "shims")
+        # The rest of the table, typed at nu's prompt: a block that cds, a child sh
+        # that cds, and go right after `gover global` / `gover local`, with no prompt between.
+        for line, want in (
+            (f"do {{ cd {nu_quote(str(trees['r1']))}; go version }}", "1.21.13"),
+            (f"^sh -c {nu_quote('cd ' + sh_quote(str(trees['tool'])) + ' && go version')}", "1.22.10"),
+            # free pins nothing: the global (1.20.14 until now) decides there.
+            (f"cd {nu_quote(str(trees['free']))}; {gover} global 1.22.10; go version", "1.22.10"),
+            (f"{gover} local 1.21.13; go version", "1.21.13"),
+        ):
+            expect(child, "P> ")
+            child.sendline(line)
+            expect(child, r"go version go(\S+) fake")
+            assert child.match.group(1) == want, line
     finally:
         child.close(force=True)
     # Without the rendered hook (gover uninstalled) the block does nothing and says nothing.
