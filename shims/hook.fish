@@ -52,6 +52,9 @@ set -g __gv_walk_probe
 set -g __gv_walk_found
 set -g __gv_walk_stat
 set -g __gv_memo_stat
+# The store's paths whose modification times a remembered choice depends on: installs come
+# and go in versions/, rehash renames alias files into aliases/, `gover global` the global file.
+set -g __gv_store_stamps $__gv_versions $__gv_aliases $__gv_data $__gv_global
 set -g __gv_walk_now ''
 set -g __gv_memo ''
 set -g __gv_rc_file
@@ -553,14 +556,14 @@ function __gover_hook --on-variable PWD --on-event fish_prompt
         # modification times of every directory above $PWD (a version file created or removed
         # in one changes it), of the version files found last time and of the store.
         __gv_walk_prepare
-        set stamps $__gv_memo_stat $__gv_walk_found $__gv_versions $__gv_aliases $__gv_data $__gv_global
+        set stamps $__gv_memo_stat $__gv_walk_found $__gv_store_stamps
         __gv_memo_key $__gv_walk_found (path mtime -- $stamps 2>/dev/null)
         if test -n "$__gv_memo"; and test "$__gv_key" = "$__gv_memo"
             return 0
         end
         __gv_walk
         set __gv_walk_now 1
-        set stamps $__gv_walk_stat $__gv_walk_found $__gv_versions $__gv_aliases $__gv_data $__gv_global
+        set stamps $__gv_walk_stat $__gv_walk_found $__gv_store_stamps
         set before (path mtime -- $stamps 2>/dev/null)
     end
     set -g __gv_memo ''
@@ -621,7 +624,7 @@ function __gover_hook --on-variable PWD --on-event fish_prompt
                 set -l m (string match -r -- '^set by (.*)/(?:\.go-version|\.tool-versions)$' "$__gv_src")
                 and set -l i (contains -i -- "$m[2]" $__gv_walk_dirs)
                 and set upto $i
-                set -l keep $__gv_walk_stat[1..$upto] $__gv_walk_found $__gv_versions $__gv_aliases $__gv_data $__gv_global
+                set -l keep $__gv_walk_stat[1..$upto] $__gv_walk_found $__gv_store_stamps
                 set -l ages (path mtime -R -- $keep 2>/dev/null)
                 set -l after (path mtime -- $stamps 2>/dev/null)
                 if test "$after" = "$before"; and not string match -qr -- '^(-|0$)' $ages
