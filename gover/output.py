@@ -195,3 +195,53 @@ class Progress:
     def advance(self, amount: int) -> None:
         if self._progress is not None:
             self._progress.advance(self._task, amount)
+
+
+class MultiProgress:
+    """One rich progress bar per file on stderr (parallel downloads), or nothing. rich is
+    imported only when shown; `add`, `update` and `complete` may be called from any thread."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self._enabled = enabled
+        self._progress: Any = None
+
+    def __enter__(self) -> MultiProgress:
+        if self._enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+            )
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def add(self, label: str, total: int | None) -> int:
+        if self._progress is None:
+            return -1
+        return int(self._progress.add_task(safe(label), total=total))
+
+    def update(self, task: int, completed: int) -> None:
+        if self._progress is not None:
+            self._progress.update(task, completed=completed)
+
+    def complete(self, task: int) -> None:
+        if self._progress is not None:
+            total = self._progress.tasks[[t.id for t in self._progress.tasks].index(task)].total
+            self._progress.update(task, completed=total)

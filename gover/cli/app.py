@@ -62,7 +62,7 @@ def _root(
         os.environ[ENV_DEBUG] = "1"
 
 
-FAMILIES = ("toolchains", "selection", "shellsetup", "inspection", "doctor", "settings")
+FAMILIES = ("toolchains", "selection", "shellsetup", "inspection", "doctor", "settings", "mirror")
 
 
 def load_config() -> Config:
