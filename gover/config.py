@@ -33,6 +33,7 @@ from gover.constants import (
     ENV_INDEX_TTL,
     ENV_INDEX_URL,
     ENV_KEY_URL,
+    ENV_MIRROR,
     ENV_SHIMS,
     ENV_TIMEOUT,
     ENV_TRUSTED_KEYS,
@@ -40,6 +41,7 @@ from gover.constants import (
     GPG_AUTO,
     GPG_POLICIES,
     INDEX_TTL_SECONDS,
+    MIRROR_PRESETS,
     SHIM_KINDS,
 )
 from gover.errors import ConfigError, UsageError, io_error, io_reason
@@ -65,6 +67,8 @@ KEYS: dict[str, tuple[Any, str | None, str]] = {
     "timeout": (0, ENV_TIMEOUT, "seconds"),
     # Which shims `gover rehash` writes: native (built with an installed Go), sh, or auto.
     "shims": ("auto", ENV_SHIMS, "shims"),
+    # Where the index and archives come from: presets and/or URLs, tried in order (sources.py).
+    "mirror": ([], ENV_MIRROR, "mirrors"),
 }
 
 
@@ -80,6 +84,7 @@ class Config:
     auto_install: bool = False
     timeout: int = 0
     shims: str = "auto"
+    mirror: tuple[str, ...] = field(default_factory=tuple)
     origins: dict[str, str] = field(default_factory=dict, compare=False)
 
     def get(self, key: str) -> Any:
@@ -122,6 +127,8 @@ def _check_absolute(key: str, path: str, where: str) -> None:
 
 def _validate(key: str, value: Any, where: str) -> Any:
     kind = KEYS[key][2]
+    if kind == "mirrors":
+        return _mirrors(key, value, where)
     if kind == "paths":
         if isinstance(value, str):
             value = [p for p in value.split(os.pathsep) if p]
@@ -163,6 +170,28 @@ def _validate(key: str, value: Any, where: str) -> Any:
     if kind == "path" and value:
         _check_absolute(key, value, where)
     return value
+
+
+def _mirrors(key: str, value: Any, where: str) -> tuple[str, ...]:
+    """A mirror list: preset names and URLs (an absolute path becomes a file:// URL), given
+    as a TOML string or list, or in the environment separated by commas or spaces."""
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a preset name, a URL, or a list of them")
+    entries: list[str] = []
+    for item in value:
+        entry = item.strip()
+        if entry in MIRROR_PRESETS or "://" in entry:
+            entries.append(entry.rstrip("/") + "/" if "://" in entry else entry)
+        elif os.path.isabs(entry):
+            entries.append(Path(entry).as_uri().rstrip("/") + "/")
+        else:
+            raise ConfigError(
+                f"{where}: {key} entry {_shown(entry)} is neither a preset nor a URL",
+                f"use a URL (https://..., file:///path) or one of {', '.join(MIRROR_PRESETS)}",
+            )
+    return tuple(entries)
 
 
 def _read_text(path: Path) -> str | None:
@@ -262,6 +291,11 @@ def load() -> Config:
 def _absolute(key: str, value: str) -> str:
     """A path value made absolute against the current directory, as `config set` stores it."""
     kind = KEYS[key][2]
+    if kind == "mirrors":  # a local tree given as a relative path (./mirror) is made absolute
+        return " ".join(
+            os.path.abspath(e) if e not in MIRROR_PRESETS and "://" not in e else e
+            for e in value.replace(",", " ").split()
+        )
     if kind == "path" and value:
         return os.path.abspath(value)
     if kind == "paths":

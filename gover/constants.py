@@ -106,3 +106,18 @@ GOTOOLCHAIN_SWITCH_MODES = ("auto", "path")
 ENV_SHIMS = "GOVER_SHIMS"
 SHIM_KINDS = ("auto", "native", "sh")
 ENV_SHIM_CACHE = "GOVER_SHIM_CACHE"
+
+# Mirrors (issue 12): a preset name or a URL, or a list of them tried in order.
+ENV_MIRROR = "GOVER_MIRROR"
+# Presets: name -> (index URL or "" when the mirror serves no JSON index, download base).
+# An index-less mirror serves the bytes; the hashes still come from an index that has them.
+MIRROR_PRESETS: dict[str, tuple[str, str]] = {
+    "go.dev": (DEFAULT_INDEX_URL, DEFAULT_DOWNLOAD_BASE),
+    "golang.google.cn": (
+        "https://golang.google.cn/dl/?mode=json&include=all",
+        "https://golang.google.cn/dl/",
+    ),
+    "ustc": ("", "https://mirrors.ustc.edu.cn/golang/"),
+    "aliyun": ("", "https://mirrors.aliyun.com/golang/"),
+}
+MIRROR_INDEX_NAME = "index.json"  # a mirror URL's index: URL/index.json

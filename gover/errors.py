@@ -133,3 +133,8 @@ def io_error(
     """`cannot <op> <path>: <reason>`: every I/O error says what it was doing, and where
     (rustup's utils::read_file(name, path) habit). Raise it `from None`: the line is whole."""
     return kind(f"cannot {op} {path}: {io_reason(exc)}", hint)
+
+
+class UnreachableError(NetworkError):
+    """The host does not resolve, refuses the connection or has no route: retrying at once
+    would only make an offline user wait; the next mirror in the list may still answer."""

@@ -163,9 +163,10 @@ def selectable_versions() -> list[str]:
 def _remote() -> list[str]:
     from gover import config
     from gover.platform import host
-    from gover.toolchain import index
+    from gover.toolchain import index, sources
 
-    releases = index.cached(config.load())
+    cfg = config.load()
+    releases = index.cached(cfg, sources.index_sources(cfg)[0].index_url)
     if releases is None:
         return _unique([*_installed(), *_aliases()])
     plat = host()

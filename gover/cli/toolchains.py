@@ -81,6 +81,8 @@ def _install(
                 signer=r.signer,
                 url=r.url,
                 seconds=r.seconds,
+                index_url=r.index_url,
+                source=r.source,
             )
             for r in done
         )
@@ -174,14 +176,15 @@ def _remote_list(
     prefix: str | None, unstable: bool, refresh: bool
 ) -> toolchains_results.RemoteList:
     from gover.platform import host
-    from gover.toolchain import index, store
+    from gover.toolchain import sources, store
     from gover.versions import VersionRequest
 
     request = VersionRequest.parse(prefix or "latest")
     plat = host()
     have = {i.version for i in store.installed()}
     rows = []
-    for rel in index.load(load_config(), refresh=refresh):
+    loaded = sources.load_index(load_config(), refresh=refresh)
+    for rel in loaded.releases:
         archive = rel.archive_for(plat)
         if archive is None or not request.matches(rel.version, unstable=unstable):
             continue
@@ -195,7 +198,7 @@ def _remote_list(
                 size=archive.size,
             )
         )
-    return toolchains_results.RemoteList(tuple(rows))
+    return toolchains_results.RemoteList(tuple(rows), loaded.url, loaded.source.setting)
 
 
 @cache_app.command("clean")

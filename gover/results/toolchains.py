@@ -51,12 +51,20 @@ class RemoteList(Result):
     """`gover list-remote`: releases for this platform, newest first."""
 
     releases: tuple[RemoteRelease, ...]
+    index_url: str = ""  # the index that was read
+    source: str = ""  # what chose it ("index_url, the default", "mirror, set by $GOVER_MIRROR")
 
     def data(self) -> dict[str, Any]:
-        return {"releases": [vars(r) for r in self.releases]}
+        return {
+            "releases": [vars(r) for r in self.releases],
+            "index": {"url": self.index_url, "source": self.source},
+        }
 
     def lines(self) -> list[str]:
         return [r.version + ("  (installed)" if r.installed else "") for r in self.releases]
+
+    def notes(self) -> list[str]:
+        return [f"release index: {self.index_url} ({self.source})"] if self.index_url else []
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,16 @@ class Installed:
     signer: str  # "unsigned", the signing key, or "" when already installed
     url: str  # the archive's URL or file; "" when already installed
     seconds: float
+    index_url: str = ""  # the index whose SHA-256 the bytes matched ("" for --file --sha256)
+    source: str = ""  # what chose the archive's source ("mirror ustc, set by $GOVER_MIRROR")
+
+    def note(self) -> str | None:
+        """Where the bytes and their hash came from, for stderr."""
+        if not self.url:
+            return None
+        served = f"{self.url} ({self.source})" if self.source else self.url
+        hashes = f"; SHA-256 from {self.index_url}" if self.index_url else ""
+        return f"go {self.version}: archive from {served}{hashes}"
 
     def line(self) -> str:
         if self.status == "already-installed":
@@ -90,6 +108,9 @@ class InstallReport(Result):
 
     def lines(self) -> list[str]:
         return [i.line() for i in self.installs]
+
+    def notes(self) -> list[str]:
+        return [n for n in (i.note() for i in self.installs) if n]
 
 
 @dataclass(frozen=True)

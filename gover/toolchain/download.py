@@ -28,6 +28,7 @@ extracts exactly those bytes and never reopens the file by name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import hmac
 import ipaddress
@@ -49,6 +50,7 @@ from gover.errors import (
     NetworkError,
     NotFoundError,
     TLSError,
+    UnreachableError,
     VerificationError,
     io_error,
 )
@@ -370,6 +372,28 @@ def _find_ssl_error(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
+_UNREACHABLE = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ENETUNREACH: "network unreachable",
+    errno.EHOSTUNREACH: "no route to host",
+}
+
+
+def _unreachable(exc: BaseException) -> str | None:
+    """Why a connection could not even start (DNS, refused, no route), or None: failures no
+    retry a few seconds later fixes, so they are reported at once."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return "the name does not resolve (DNS)"
+        if isinstance(current, OSError) and current.errno in _UNREACHABLE:
+            return _UNREACHABLE[current.errno]
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def _failed_url(exc: Exception) -> str | None:
     try:
         return str(exc.request.url)  # type: ignore[attr-defined]
@@ -409,6 +433,12 @@ def _transport_failure(url: str, exc: Exception, timeout: float | None) -> Excep
     if isinstance(exc, httpx.TimeoutException):
         return _Retry("timed out")
     if isinstance(exc, httpx.ConnectError):
+        unreachable = _unreachable(exc)
+        if unreachable is not None:
+            failed = _failed_url(exc) or url
+            return UnreachableError(
+                f"{url}: cannot reach {_host(failed)}: {unreachable}", _NETWORK_HINT
+            )
         return _Retry(f"cannot connect ({_one_line(str(exc)) or 'connection failed'})")
     if isinstance(exc, httpx.ProxyError):
         return _Retry(f"proxy error ({_one_line(str(exc))})")

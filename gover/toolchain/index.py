@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gover import output, paths
+from gover import paths
 from gover.config import Config
 from gover.constants import MAX_INDEX_BYTES
-from gover.errors import GoverError, IndexError_, NetworkError, VersionError
+from gover.errors import GoverError, IndexError_, VersionError
 from gover.fsutil import is_owned_regular, open_regular, write_atomic
 from gover.platform import Platform
 from gover.versions import GoVersion, VersionRequest
@@ -194,22 +194,47 @@ def _cache_dir_ok() -> bool:
     return True
 
 
-def cached(cfg: Config) -> list[Release] | None:
+def cached(cfg: Config, url: str | None = None) -> list[Release] | None:
     """The cached index without touching the network (for completions and offline use)."""
-    body_path, _ = _cache_paths(cfg.index_url)
+    found = cached_copy(url or cfg.index_url)
+    return None if found is None else found[0]
+
+
+def cached_copy(url: str) -> tuple[list[Release], str] | None:
+    """The cached copy of `url`'s index and how old it is ("12 min ago"), or None."""
+    body_path, meta_path = _cache_paths(url)
     try:
         _cache_dir_ok()
         body = _read_owned(body_path, MAX_INDEX_BYTES)
-        return None if body is None else parse_index(body, str(body_path))
+        if body is None:
+            return None
+        releases = parse_index(body, str(body_path))
     except GoverError:
         return None
+    now = time.time()
+    stamp = fetched_at(read_meta(_read_owned(meta_path, _MAX_META)), now)
+    age = "at an unknown time" if stamp is None else f"{int((now - stamp) / 60)} min ago"
+    return releases, age
 
 
-def load(cfg: Config, *, refresh: bool = False, ttl: float | None = None) -> list[Release]:
-    """Index from the cache while fresh; else revalidate (ETag/Last-Modified); offline → cache."""
+def load(
+    cfg: Config,
+    *,
+    url: str | None = None,
+    refresh: bool = False,
+    ttl: float | None = None,
+) -> list[Release]:
+    """Index from the cache while fresh, else revalidated (ETag/Last-Modified). A network
+    failure is raised: sources.load_index tries the next mirror, then falls back to a
+    cached copy (cached_copy) with a warning.
+
+    A file:// index (a local or mounted mirror) is read every time, as cheap as the cache,
+    so a tree refreshed on the stick or share shows at once; the copy is still cached for
+    when the stick is gone."""
     from gover.toolchain import download
 
-    url = cfg.index_url
+    url = url or cfg.index_url
+    refresh = refresh or url.lower().startswith("file:")
     ttl = cfg.index_ttl if ttl is None else ttl
     _cache_dir_ok()
     body_path, meta_path = _cache_paths(url)
@@ -231,20 +256,9 @@ def load(cfg: Config, *, refresh: bool = False, ttl: float | None = None) -> lis
             value = meta.get(key)
             if isinstance(value, str) and value.isascii() and value.isprintable():
                 headers[header] = value[:1024]
-    try:
-        result = download.fetch_bytes(
-            url, cfg, max_bytes=MAX_INDEX_BYTES, headers=headers, accept_not_modified=True
-        )
-    except NetworkError as exc:
-        if releases is None:
-            raise
-        stamp = fetched_at(meta, now)
-        when = "at an unknown time" if stamp is None else f"{int((now - stamp) / 60)} min ago"
-        output.warn(
-            f"cannot refresh the release index ({exc.message}); using the copy cached {when}"
-        )
-        return releases
-
+    result = download.fetch_bytes(
+        url, cfg, max_bytes=MAX_INDEX_BYTES, headers=headers, accept_not_modified=True
+    )
     if result.status == 304 and releases is not None:
         fresh = releases
     else:

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 from gover import output, paths
 from gover.config import Config
 from gover.constants import (
-    DEFAULT_DOWNLOAD_BASE,
     ENV_VERSION,
     MAX_SIGNATURE_BYTES,
     SIGNATURE_SUFFIX,
@@ -40,7 +39,7 @@ from gover.errors import (
 )
 from gover.fsutil import file_kind, is_owned_regular, open_regular, read_capped
 from gover.platform import host
-from gover.toolchain import cache, store
+from gover.toolchain import cache, sources, store
 from gover.toolchain.archive import extract as archive
 from gover.toolchain.trust import checksum
 from gover.versions import GoVersion, PinToken, VersionRequest
@@ -64,11 +63,8 @@ class InstallResult:
     signer: str = ""
     url: str = ""
     seconds: float = 0.0
-
-
-def _archive_url(cfg: Config, filename: str) -> str:
-    base = cfg.download_base or DEFAULT_DOWNLOAD_BASE
-    return base.rstrip("/") + "/" + filename
+    index_url: str = ""  # the index whose SHA-256 vouched for the bytes
+    source: str = ""  # what chose the archive's source ("mirror ustc, set by $GOVER_MIRROR")
 
 
 def _check_signature(
@@ -170,16 +166,18 @@ def _cached_archive(path: Path, sha256: str) -> BinaryIO | None:
     return None
 
 
-def _obtain(cfg: Config, url: str, filename: str, sha256: str, size: int) -> BinaryIO:
-    """The archive, open: from the cache if its bytes are right, else downloaded."""
-    from gover.toolchain import download
-
+def _obtain(
+    cfg: Config, filename: str, sha256: str, size: int
+) -> tuple[BinaryIO, sources.Source | None]:
+    """The archive, open, and the source that served it: from the cache if its bytes are
+    right (source None), else downloaded from the first source that has it."""
     cache.downloads_dir()  # gover's own directory, or refused
     cached = paths.download_file(filename)
     fh = _cached_archive(cached, sha256)
     if fh is not None:
-        return fh
-    return download.fetch(url, cached, cfg, expected_size=size, sha256=sha256).file
+        return fh, None
+    got, src = sources.fetch_archive(cfg, filename, cached, sha256=sha256, size=size)
+    return got.file, src
 
 
 def _warn_kept(kept: tuple[store.Kept, ...], target: str | None = None) -> None:
@@ -215,11 +213,10 @@ def install(
             _warn_kept(kept)
             return InstallResult(have.version, have.root, "already-installed")
 
-    releases = index.load(cfg, refresh=refresh)
-    release = index.find_release(releases, request, unstable=unstable)
+    loaded = sources.load_index(cfg, refresh=refresh)
+    release = index.find_release(loaded.releases, request, unstable=unstable)
     artifact = index.select_archive(release, host())
     version = release.version
-    url = _archive_url(cfg, artifact.filename)
     _warn_kept(kept, version.name)
 
     with store.lock(version.name):
@@ -227,7 +224,11 @@ def install(
         if have is not None and not force:
             return InstallResult(have.version, have.root, "already-installed")
         store.ensure_replaceable(version.name)  # before the download, not after it
-        with _obtain(cfg, url, artifact.filename, artifact.sha256, artifact.size) as fh:
+        fh, src = _obtain(cfg, artifact.filename, artifact.sha256, artifact.size)
+        if src is None:  # from the cache: the sidecar and .asc from the first source
+            src = sources.download_sources(cfg)[0]
+        url = src.archive_url(artifact.filename)
+        with fh:
             checksum.check_sidecar(cfg, url, artifact.sha256)
             signer = _check_signature(
                 cfg, fh, artifact.filename, artifact.sha256, url + SIGNATURE_SUFFIX, None
@@ -243,7 +244,15 @@ def install(
             root = _extract_and_commit(fh, artifact.filename, artifact.sha256, version, receipt)
     status: Status = "reinstalled" if have is not None else "installed"
     return InstallResult(
-        version, root, status, artifact.sha256, signer, url, time.monotonic() - started
+        version,
+        root,
+        status,
+        artifact.sha256,
+        signer,
+        url,
+        time.monotonic() - started,
+        loaded.url,
+        src.setting,
     )
 
 
@@ -286,16 +295,16 @@ def install_file(
         expected = given
     else:
         try:
-            releases = index.load(cfg)
+            loaded = sources.load_index(cfg)
         except GoverError as exc:
             raise VerificationError(
                 f"{source}: no SHA-256 to check it against ({exc.message})",
                 "pass --sha256 HEX from go.dev/dl",
             ) from exc
-        art = index.find_file(releases, source.name)
+        art = index.find_file(loaded.releases, source.name)
         if art is None:
             raise VerificationError(
-                f"{source.name} is not in the release index {cfg.index_url}",
+                f"{source.name} is not in the release index {loaded.url}",
                 "pass --sha256 HEX from go.dev/dl",
             )
         expected = art.sha256

@@ -15,7 +15,14 @@ import pytest
 
 from gover.config import Config
 from gover.constants import PARTIAL_SUFFIX
-from gover.errors import ConfigError, NetworkError, NotFoundError, TLSError, VerificationError
+from gover.errors import (
+    ConfigError,
+    NetworkError,
+    NotFoundError,
+    TLSError,
+    UnreachableError,
+    VerificationError,
+)
 from gover.toolchain import download as dl
 from tests.support.httpserver import Fault, TestServer, TLSFiles, make_test_ca
 
@@ -314,12 +321,30 @@ def test_html_served_instead_of_archive_is_a_size_error(server: TestServer, dest
         dl.download(server.url_for(NAME), dest, Config(), expected_size=len(PAYLOAD), **FAST)
 
 
-def test_connection_refused_is_retried_then_fails(dest: Path, server: TestServer) -> None:
+def test_connection_refused_fails_at_once(
+    dest: Path, server: TestServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12: a refused connection is not retried (an offline user would wait out the
+    whole backoff schedule); the error names the URL and the host."""
     url = server.url_for(NAME)
     server.stop()
-    with pytest.raises(NetworkError, match="cannot connect") as info:
+    with pytest.raises(UnreachableError) as info:
         dl.download(url, dest, Config(), **FAST)
-    assert url in str(info.value) and "3 attempts" in str(info.value)
+    assert str(info.value).startswith(f"{url}: cannot reach 127.0.0.1: connection refused; ")
+    assert "retrying" not in capfd.readouterr().err
+
+
+def test_a_name_that_does_not_resolve_fails_at_once(
+    dest: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    url = "https://gover-test.invalid/" + NAME  # .invalid never resolves (RFC 6761)
+    with pytest.raises(UnreachableError) as info:
+        dl.download(url, dest, Config(), **FAST)
+    message = str(info.value)
+    assert message.startswith(f"{url}: cannot reach gover-test.invalid: the name does not resolve")
+    assert "retrying" not in capfd.readouterr().err
+    with pytest.raises(UnreachableError):
+        dl.fetch_bytes(url, Config(), **FAST)
 
 
 # -- TLS ------------------------------------------------------------------------------
