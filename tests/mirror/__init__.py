@@ -8,12 +8,18 @@ second, and each test may change its upstream's index freely.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from tests.support import goarchives
+from tests.support.cli import REPO
 from tests.support.gpgkey import TestKey
 from tests.support.httpserver import TestServer
 
@@ -130,3 +136,19 @@ def index_names(tree: Path) -> list[str]:
         for r in tree_index(tree)
         for f in r["files"]  # type: ignore[attr-defined]
     )
+
+
+@contextlib.contextmanager
+def serve_upstream(root: Path, key: TestKey, monkeypatch: pytest.MonkeyPatch) -> Iterator[Upstream]:
+    """An empty upstream served on 127.0.0.1, with gover pointed at it (GOVER_MIRROR),
+    trusting `key` under gpg = require; the Go key is "refreshed" from it, never the internet."""
+    root.mkdir()
+    shutil.copy2(REPO / "gover" / "data" / "go-release-key.asc", root / "linux_signing_key.pub")
+    with TestServer(root) as server:
+        up = Upstream(root, server, key)
+        up.write_index()
+        monkeypatch.setenv("GOVER_MIRROR", server.url)
+        monkeypatch.setenv("GOVER_TRUSTED_KEYS", str(key.public_key_path))
+        monkeypatch.setenv("GOVER_GPG", "require")
+        monkeypatch.setenv("GOVER_KEY_URL", server.url + "linux_signing_key.pub")
+        yield up

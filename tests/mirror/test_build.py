@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.mirror import Upstream, index_names, snapshot, tree_index
+from tests.mirror import Upstream, index_names, serve_upstream, snapshot, tree_index
 from tests.support import goarchives
 from tests.support.cli import REPO, assert_one_line_error, go_run, run_gover
 from tests.support.gpgkey import TestKey
-from tests.support.httpserver import Fault, TestServer
+from tests.support.httpserver import Fault
 from tests.support.mirror import Mirror
 
 LINUX = "linux/amd64"
@@ -29,16 +29,7 @@ LINUX = "linux/amd64"
 def upstream(
     tmp_path: Path, signing_key: TestKey, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Upstream]:
-    root = tmp_path / "upstream"
-    root.mkdir()
-    shutil.copy2(REPO / "gover" / "data" / "go-release-key.asc", root / "linux_signing_key.pub")
-    with TestServer(root) as server:
-        up = Upstream(root, server, signing_key)
-        up.write_index()
-        monkeypatch.setenv("GOVER_MIRROR", server.url)
-        monkeypatch.setenv("GOVER_TRUSTED_KEYS", str(signing_key.public_key_path))
-        monkeypatch.setenv("GOVER_GPG", "require")
-        monkeypatch.setenv("GOVER_KEY_URL", server.url + "linux_signing_key.pub")
+    with serve_upstream(tmp_path / "upstream", signing_key, monkeypatch) as up:
         yield up
 
 
@@ -285,7 +276,7 @@ def test_hostile_upstream_leaves_tree_unchanged(
     before = snapshot(tree)
     good, bad = upstream.add("1.21.2", (LINUX, "linux/arm64"))
     _hostile(kind, upstream, bad)
-    code, out, err = build(tree, "--version", "1.21.2", "--platform", "all", "--jobs", "2")
+    code, _out, err = build(tree, "--version", "1.21.2", "--platform", "all", "--jobs", "2")
     assert code == 3, err
     assert_error(err, bad)
     assert snapshot(tree) == before  # the good one too stays staged, unseen
@@ -323,7 +314,7 @@ def test_two_builds_at_once_second_refuses(upstream: Upstream, tmp_path: Path) -
     code, _, err = build(tree, "--version", "1.21.1", "--platform", LINUX)
     assert code == 1
     assert_one_line_error(err, "another gover mirror build or sync is running", str(tree))
-    out, err = first.communicate(timeout=120)
+    _out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert index_names(tree) == [name]
     assert (tree / name).read_bytes() == (upstream.root / name).read_bytes()

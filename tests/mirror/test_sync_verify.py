@@ -6,14 +6,25 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.mirror import Upstream, index_names, snapshot
-from tests.mirror.test_build import LINUX, build_json, upstream  # noqa: F401 (fixture)
+import pytest
+
+from tests.mirror import Upstream, index_names, serve_upstream, snapshot
+from tests.mirror.test_build import LINUX, build_json
 from tests.support.cli import assert_one_line_error, run_gover
 from tests.support.gpgkey import TestKey
 
 ARM = "linux/arm64"
+
+
+@pytest.fixture
+def upstream(
+    tmp_path: Path, signing_key: TestKey, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Upstream]:
+    with serve_upstream(tmp_path / "upstream", signing_key, monkeypatch) as up:
+        yield up
 
 
 def sync(tree: Path, *args: str) -> dict[str, object]:
