@@ -174,9 +174,10 @@ def _validate(key: str, value: Any, where: str) -> Any:
 
 def _mirrors(key: str, value: Any, where: str) -> tuple[str, ...]:
     """A mirror list: preset names and URLs (an absolute path becomes a file:// URL), given
-    as a TOML string or list, or in the environment separated by commas or spaces."""
+    as a TOML string or list, or in the environment separated by commas (as GOPROXY; not
+    spaces, which paths may hold)."""
     if isinstance(value, str):
-        value = value.replace(",", " ").split()
+        value = [part for part in value.split(",") if part.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: {key} must be a preset name, a URL, or a list of them")
     entries: list[str] = []
@@ -292,9 +293,10 @@ def _absolute(key: str, value: str) -> str:
     """A path value made absolute against the current directory, as `config set` stores it."""
     kind = KEYS[key][2]
     if kind == "mirrors":  # a local tree given as a relative path (./mirror) is made absolute
-        return " ".join(
-            os.path.abspath(e) if e not in MIRROR_PRESETS and "://" not in e else e
-            for e in value.replace(",", " ").split()
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        return ",".join(  # ./tree, ../x/tree, ~/tree: a path; a bare word must be a preset
+            os.path.abspath(os.path.expanduser(e)) if "://" not in e and "/" in e else e
+            for e in entries
         )
     if kind == "path" and value:
         return os.path.abspath(value)

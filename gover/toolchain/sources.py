@@ -189,7 +189,7 @@ def load_index(cfg: Config, *, refresh: bool = False) -> LoadedIndex:
             failures.append((src, src.index_url, exc))
             continue
         if failures:
-            output.notice(
+            output.warn(
                 f"release index from {src.describe(src.index_url)}; "
                 + "; ".join(f"{u} failed: {_reason(u, e)}" for _s, u, e in failures)
             )
@@ -232,7 +232,7 @@ def fetch_archive(
             failures.append((src, url, exc))
             continue
         if failures:
-            output.notice(
+            output.warn(
                 f"{filename} from {src.describe(url)}; "
                 + "; ".join(f"{u} failed: {_reason(u, e)}" for _s, u, e in failures)
             )
