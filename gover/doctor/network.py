@@ -228,24 +228,29 @@ def _targets(sc: Scope, notes: list[str]) -> tuple[list[Target], Config]:
     except GoverError as exc:
         notes.append(f"network: gover's config cannot be read ({exc}); checking its defaults")
         cfg = config.Config()
-    targets = [
-        Target(
-            "gover index",
-            cfg.index_url,
-            cfg.index_url,
-            _origin(cfg, "index_url", sc),
-            "gover",
-            "json",
-        ),
-        Target(
-            "gover downloads",
-            cfg.download_base,
-            cfg.download_base,
-            _origin(cfg, "download_base", sc),
-            "gover",
-            None,
-        ),
+    from gover.toolchain import sources
+
+    def origin(src: sources.Source, key: str) -> str:
+        if src.setting.startswith(key):  # index_url / download_base decided
+            return _origin(cfg, key, sc)
+        if src.setting.startswith("mirror"):
+            return _origin(cfg, "mirror", sc) + ("" if "://" in src.name else f" {src.name}")
+        return src.setting  # go.dev's index behind an index-less mirror
+
+    chosen: list[tuple[sources.Source, str, str, str | None, str]] = [
+        (s, s.index_url or "", "gover index", "json", "index_url")
+        for s in sources.index_sources(cfg)
     ]
+    chosen += [
+        (s, s.download_base, "gover downloads", None, "download_base")
+        for s in sources.download_sources(cfg)
+    ]
+    targets = []
+    for src, url, label, kind, key in chosen:
+        if not url.lower().startswith(("https://", "http://")):
+            notes.append(f"network: {label} {url} not checked (not http or https)")
+            continue
+        targets.append(Target(label, url, url, origin(src, key), "gover", kind))
     value, source = _goproxy(sc)
     for entry in re.split(r"[,|]", value):
         entry = entry.strip()

@@ -391,3 +391,26 @@ def test_step_timeout_comes_from_config(home: Path) -> None:
     assert f["id"] == "network.http-failed"
     assert "timed out" in f["what"]
     assert any("step timeout 1 s" in n for n in d.data["notes"])
+
+
+def test_each_mirror_in_the_list_is_checked(
+    home: Path, tls_server: tuple[TestServer, Path]
+) -> None:
+    """Issue 12: with a mirror list, doctor --network checks every entry's index and
+    downloads, names the one that is down and where the list is set."""
+    server, ca = tls_server
+    env = {
+        **base_env(home),
+        "GOPROXY": "off",
+        "GOVER_MIRROR": f"https://127.0.0.1:1/,{server.url}",
+        "GOVER_CA_BUNDLE": str(ca),
+    }
+    d = run_doctor("--network", env=env)
+    found = network_findings(d)
+    assert [(f["id"], f["where"]) for f in found] == [
+        ("network.tcp", "environment: GOVER_MIRROR"),
+        ("network.tcp", "environment: GOVER_MIRROR"),
+    ], found
+    assert all("127.0.0.1:1" in f["what"] for f in found)
+    checked = [n for n in d.data["notes"] if n.startswith("network: gover")]
+    assert sum(server.url in n for n in checked) == 2, checked  # its index and its downloads
