@@ -1,20 +1,20 @@
 """`gover mirror verify`: re-check every archive a tree's index names, and its sidecars.
 
 Each archive is read once: its bytes go to gpg (checking the `.asc`) through a reader that
-hashes them on the way, so the SHA-256 comes from the same pass. Files are checked in
-parallel (hashlib and gpg both run outside the GIL). Nothing in the tree is followed or
+hashes them on the way (openpgp.verify's sha256=), so a good signature over bytes with the
+index's SHA-256 proves both; only a failure is read again, to tell a changed archive from a
+bad signature. Files are checked in parallel (hashlib and gpg both run outside the GIL).
+Nothing in the tree is followed or
 waited on: a symlink, FIFO or directory at a name is a problem, reported, never opened.
 Every problem is one line (file, what, fix); files the index does not name are warnings.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO, cast
 
 from gover.config import Config
 from gover.constants import CHECKSUM_SUFFIX, MAX_SIGNATURE_BYTES, SIGNATURE_SUFFIX
@@ -25,33 +25,7 @@ from gover.mirror.tree import SIDECARS, Entry, Tree
 from gover.results.mirror import Problem, VerifyResult
 from gover.toolchain.trust import checksum
 
-_CHUNK = 1 << 20
 _REBUILD = "run gover mirror build (or sync) again to fetch it afresh"
-
-
-class _HashingFile:
-    """The archive as gpg reads it, hashed on the way; seek(0) starts the hash over (a
-    retry after a key refresh reads it again)."""
-
-    def __init__(self, fh: BinaryIO) -> None:
-        self.fh = fh
-        self.hasher = hashlib.sha256()
-
-    def seek(self, pos: int, whence: int = 0) -> int:
-        if pos == 0 and whence == 0:
-            self.hasher = hashlib.sha256()
-        return self.fh.seek(pos, whence)
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.fh.read(size)
-        self.hasher.update(chunk)
-        return chunk
-
-    def finish(self) -> str:
-        """Hash whatever gpg left unread (it stops early on a signature it cannot use)."""
-        while chunk := self.fh.read(_CHUNK):
-            self.hasher.update(chunk)
-        return self.hasher.hexdigest()
 
 
 def _policy(cfg: Config, name: str) -> str:
@@ -118,23 +92,24 @@ def check_one(tree: Tree, cfg: Config, entry: Entry) -> list[Problem]:
                 Problem(name, f"{size} bytes, index.json says {f.size}", _REBUILD),
                 *problems,
             ]
-        reader = _HashingFile(fh)
         sig_problem: str | None = None
+        digest = ""
         if asc is not None and policy != "skip":
-            try:
+            try:  # one read: gpg checks the signature, the bytes it reads are hashed
                 openpgp.verify_with_refresh(
                     cfg,
-                    cast(BinaryIO, reader),
+                    fh,
                     asc,
                     str(tree.path(asc_name)),
                     lambda u: download.fetch_bytes(u, cfg, retries=1).content,
                     name=name,
+                    sha256=f.sha256,
                 )
-            except VerificationError as exc:
-                sig_problem = exc.message
+                digest = f.sha256
             except GoverError as exc:
-                sig_problem = exc.message
-        digest = reader.finish()
+                sig_problem = exc.message  # the hash (read again below) tells which it is
+        if not digest:
+            digest = checksum.sha256_fileobj(fh)
     if not hmac.compare_digest(digest, f.sha256):
         problems.insert(0, Problem(name, f"SHA-256 {digest}, index.json says {f.sha256}", _REBUILD))
     elif sig_problem is not None:
