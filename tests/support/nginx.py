@@ -101,7 +101,7 @@ def _listening(port: int) -> bool:
 def _quote(path: Path) -> str:
     """An nginx config string for a path (tmp paths may hold spaces)."""
     text = str(path)
-    if any(c in text for c in "\"\\;{}$\n"):
+    if any(c in text for c in '"\\;{}$\n'):
         raise ValueError(f"path unsafe for an nginx config: {text!r}")
     return f'"{text}"'
 
@@ -115,8 +115,15 @@ def write_config(tmp: Path, root: Path, tls: TLSFiles, port: int) -> Path:
             **{
                 name.replace(".", "_"): _quote(tmp / name)
                 for name in (
-                    "nginx.pid", "nginx.lock", "error.log", "access.log",
-                    "body", "proxy", "fastcgi", "uwsgi", "scgi",
+                    "nginx.pid",
+                    "nginx.lock",
+                    "error.log",
+                    "access.log",
+                    "body",
+                    "proxy",
+                    "fastcgi",
+                    "uwsgi",
+                    "scgi",
                 )
             },
             port=port,
@@ -141,8 +148,17 @@ def serve(root: Path, tmp: Path, *, tls: TLSFiles | None = None) -> Iterator[Ngi
         for name in ("access.log", "error.log"):
             (tmp / name).write_bytes(b"")
         proc = subprocess.Popen(
-            [str(NGINX), "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(conf),
-             "-g", "daemon off;"],
+            [
+                str(NGINX),
+                "-p",
+                str(tmp),
+                "-e",
+                str(tmp / "error.log"),
+                "-c",
+                str(conf),
+                "-g",
+                "daemon off;",
+            ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
