@@ -14,7 +14,8 @@ die() { echo "docker-build.sh: $*" >&2; exit 1; }
 
 case "${1:-}" in
 install-gover)
-  src=${2:?usage: docker-build.sh install-gover SRC}
+  src=${2:-}
+  [ -n "$src" ] || die "no gover to install: docker build --build-arg GOVER_SRC=<pip spec, wheel or URL>"
   python3 -m pip install --no-cache-dir --quiet --disable-pip-version-check "$src"
   ;;
 build)
