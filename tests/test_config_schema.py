@@ -157,3 +157,16 @@ def test_config_set_names_the_directory_it_cannot_create() -> None:
     r = run_gover("config", "set", "gpg", "off")
     assert r.code == 1
     assert r.err == f"gover: error: cannot create config directory {where}: File exists\n"
+
+
+def test_every_package_is_shipped() -> None:
+    """A package missing from [tool.setuptools] packages works in the editable checkout and
+    breaks `pip install .` (gover.doctor and gover.mirror once were)."""
+    listed = set(
+        tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for init in (REPO / "gover").rglob("__init__.py")
+    }
+    assert found <= listed, sorted(found - listed)

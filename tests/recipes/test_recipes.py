@@ -204,6 +204,36 @@ def test_github_action_script_missing_pin_file(
     assert all(f.read_text() == "" for f in gh.values())
 
 
+def test_github_action_install_gover_step_gives_a_working_gover(tmp_path: Path) -> None:
+    """The action's first step for real: pip-installs this checkout into a venv (from PyPI's
+    dependencies, as on a runner) and puts the venv's bin on GITHUB_PATH."""
+    gh_path = tmp_path / "GITHUB_PATH"
+    gh_path.write_text("")
+    env = {"GITHUB_PATH": str(gh_path), "RUNNER_TEMP": str(tmp_path)}
+    script = str(RECIPES / "github-action.sh")
+    python = Path(sys.executable).parent  # the python3 this suite runs under (>= 3.11.4)
+    r = run([script, "install-gover", str(REPO)], cwd=tmp_path, env=env, path=[python])
+    assert r.code == 0, r.err[-3000:]
+    venv_bin = tmp_path / "gover-venv" / "bin"
+    assert gh_path.read_text() == f"{venv_bin}\n"
+    version = subprocess.run(
+        [str(venv_bin / "gover"), "--version"], capture_output=True, text=True, check=False
+    )
+    assert version.returncode == 0 and version.stdout.startswith("gover "), version.stderr
+    # Every command family imports and the shims and hooks render from the package's data.
+    home = tmp_path / "home"
+    rehash = subprocess.run(
+        [str(venv_bin / "gover"), "rehash", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, GOVER_HOME=str(home), GOVER_SHIMS="sh"),
+    )
+    assert rehash.returncode == 0, rehash.stderr
+    assert json.loads(rehash.stdout)["shims_dir"] == str(home / "shims")
+    assert (home / "shims" / "go").is_file() and (home / "hooks" / "hook.bash").is_file()
+
+
 # -- GitLab CI (the README's job) --------------------------------------------------------------
 
 
