@@ -348,3 +348,36 @@ def test_symlink_at_index_is_refused(upstream: Upstream, tmp_path: Path) -> None
     assert_one_line_error(err, str(tree / "index.json"), "symlink")
     assert victim.read_text() == "[]"
     assert (tree / "index.json").is_symlink()
+
+
+def test_a_terminal_gets_a_bar_per_file_and_served_files_are_world_readable(
+    mirror: Mirror, tmp_path: Path
+) -> None:
+    """On a TTY each parallel download has its own progress bar; the files a web server
+    serves (running as another user, e.g. www-data) are 0644 even though staging is private."""
+    import pexpect
+
+    tree = tmp_path / "tree"
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO),
+        COLUMNS="120",
+        TERM="xterm",
+        GOVER_MIRROR=mirror.url,
+    )
+    env.pop("GOVER_INDEX_URL")
+    env.pop("GOVER_DOWNLOAD_BASE")
+    argv = ["-m", "gover", "mirror", "build", str(tree), "--platform", LINUX]
+    argv += ["--version", "1.22.10", "--version", "1.21.13", "--jobs", "2"]
+    child = pexpect.spawn(
+        sys.executable, argv, env=env, timeout=120, encoding="utf-8", dimensions=(24, 120)
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    screen = child.before or ""
+    for version in ("1.22.10", "1.21.13"):
+        assert f"{mirror.filename(version)} " in screen  # a bar labelled with the file
+    assert "MB" in screen  # rich's DownloadColumn
+    for name in snapshot(tree):
+        assert (tree / name).stat().st_mode & 0o777 == 0o644, name
