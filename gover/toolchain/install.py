@@ -37,7 +37,7 @@ from gover.errors import (
     VersionError,
     io_error,
 )
-from gover.fsutil import file_kind, is_owned_regular, open_regular, read_capped
+from gover.fsutil import file_kind, read_capped
 from gover.platform import host
 from gover.toolchain import cache, sources, store
 from gover.toolchain.archive import extract as archive
@@ -148,24 +148,6 @@ def _extract_and_commit(
         store.discard(staging)
 
 
-def _cached_archive(path: Path, sha256: str) -> BinaryIO | None:
-    """The cached archive, open, if it is a regular file of ours whose bytes (hashed through
-    the opened descriptor) are the expected ones; else None (it is downloaded again)."""
-    try:
-        fd = open_regular(path, follow_symlinks=False)
-    except OSError:
-        return None  # missing, a symlink, a FIFO...: the download replaces it
-    fh = os.fdopen(fd, "rb")
-    try:
-        if is_owned_regular(os.fstat(fd)) and checksum.sha256_fileobj(fh) == sha256:
-            fh.seek(0)
-            return fh
-    except OSError:
-        pass
-    fh.close()
-    return None
-
-
 def _obtain(
     cfg: Config, filename: str, sha256: str, size: int
 ) -> tuple[BinaryIO, sources.Source | None]:
@@ -173,7 +155,7 @@ def _obtain(
     right (source None), else downloaded from the first source that has it."""
     cache.downloads_dir()  # gover's own directory, or refused
     cached = paths.download_file(filename)
-    fh = _cached_archive(cached, sha256)
+    fh = checksum.open_if_hashes_to(cached, sha256)
     if fh is not None:
         return fh, None
     got, src = sources.fetch_archive(cfg, filename, cached, sha256=sha256, size=size)

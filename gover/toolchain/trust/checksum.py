@@ -9,11 +9,14 @@ published sidecar that must agree with the index.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from gover.constants import CHECKSUM_SUFFIX
 from gover.errors import VerificationError
+from gover.fsutil import is_owned_regular, open_regular
 
 if TYPE_CHECKING:
     from gover.config import Config
@@ -36,6 +39,30 @@ def sha256_fileobj(fh: BinaryIO) -> str:
     while chunk := fh.read(_CHUNK):
         hasher.update(chunk)
     return hasher.hexdigest()
+
+
+def open_if_hashes_to(path: Path, sha256: str, size: int | None = None) -> BinaryIO | None:
+    """`path` open for reading if it is a regular file of ours (never through a symlink)
+    whose bytes, hashed through that descriptor, are `sha256` (and `size` long); else None.
+    The caller then uses exactly those bytes: nothing swapped in by name afterwards counts."""
+    try:
+        fd = open_regular(path, follow_symlinks=False)
+    except OSError:
+        return None  # missing, a symlink, a FIFO...: the caller fetches it afresh
+    fh = os.fdopen(fd, "rb")
+    try:
+        st = os.fstat(fd)
+        if (
+            is_owned_regular(st)
+            and (size is None or st.st_size == size)
+            and sha256_fileobj(fh) == sha256
+        ):
+            fh.seek(0)
+            return fh
+    except OSError:
+        pass
+    fh.close()
+    return None
 
 
 def parse_sidecar(content: bytes, url: str) -> str:
