@@ -95,6 +95,12 @@ def test_an_absolute_path_is_a_file_tree(monkeypatch: pytest.MonkeyPatch, tmp_pa
         # At the same layer the specific key wins over mirror.
         (
             {},
+            'mirror = "https://m.example/"\nindex_url = "https://go.dev/dl/?mode=json&include=all"\n',
+            "https://go.dev/dl/?mode=json&include=all",
+            "https://m.example/",
+        ),
+        (
+            {},
             'mirror = ["https://m.example/"]\ndownload_base = "https://d.example/go/"\n',
             "https://m.example/index.json",
             "https://d.example/go/",
