@@ -35,14 +35,18 @@ from gover.constants import (
     ENV_KEY_URL,
     ENV_MIRROR,
     ENV_SHIMS,
+    ENV_SOURCE,
     ENV_TIMEOUT,
     ENV_TRUSTED_KEYS,
+    ENV_VERIFY_SUMDB,
     GO_KEY_URL,
     GPG_AUTO,
     GPG_POLICIES,
     INDEX_TTL_SECONDS,
     MIRROR_PRESETS,
     SHIM_KINDS,
+    SOURCE_KINDS,
+    SUMDB_POLICIES,
 )
 from gover.errors import ConfigError, UsageError, io_error, io_reason
 from gover.fsutil import read_capped, write_atomic
@@ -69,6 +73,10 @@ KEYS: dict[str, tuple[Any, str | None, str]] = {
     "shims": ("auto", ENV_SHIMS, "shims"),
     # Where the index and archives come from: presets and/or URLs, tried in order (sources.py).
     "mirror": ([], ENV_MIRROR, "mirrors"),
+    # Where toolchains come from: go.dev (index + mirrors) or proxy ($GOPROXY), or a list.
+    "source": (["go.dev"], ENV_SOURCE, "sources"),
+    # Whether the checksum database must vouch for what is installed (the third proof).
+    "verify_sumdb": ("auto", ENV_VERIFY_SUMDB, "sumdb"),
 }
 
 
@@ -85,6 +93,8 @@ class Config:
     timeout: int = 0
     shims: str = "auto"
     mirror: tuple[str, ...] = field(default_factory=tuple)
+    source: tuple[str, ...] = ("go.dev",)
+    verify_sumdb: str = "auto"
     origins: dict[str, str] = field(default_factory=dict, compare=False)
 
     def get(self, key: str) -> Any:
@@ -129,6 +139,24 @@ def _validate(key: str, value: Any, where: str) -> Any:
     kind = KEYS[key][2]
     if kind == "mirrors":
         return _mirrors(key, value, where)
+    if kind == "sources":
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str) and v in SOURCE_KINDS for v in value)
+        ):
+            raise ConfigError(
+                f"{where}: {key} must be {' or '.join(SOURCE_KINDS)}, or a list of them",
+                f"e.g. gover config set {key} proxy",
+            )
+        return tuple(dict.fromkeys(value))
+    if kind == "sumdb" and value not in SUMDB_POLICIES:
+        raise ConfigError(
+            f"{where}: {key} = {_shown(value)} is not a policy",
+            f"use one of {', '.join(SUMDB_POLICIES)}",
+        )
     if kind == "paths":
         if isinstance(value, str):
             value = [p for p in value.split(os.pathsep) if p]

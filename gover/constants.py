@@ -121,3 +121,16 @@ MIRROR_PRESETS: dict[str, tuple[str, str]] = {
     "aliyun": ("", "https://mirrors.aliyun.com/golang/"),
 }
 MIRROR_INDEX_NAME = "index.json"  # a mirror URL's index: URL/index.json
+
+# Toolchains through the module proxy, proven by the checksum database (issue 13).
+ENV_SOURCE = "GOVER_SOURCE"  # go.dev (the release index and download sources) | proxy
+ENV_VERIFY_SUMDB = "GOVER_VERIFY_SUMDB"  # auto | require | off
+SOURCE_KINDS = ("go.dev", "proxy")
+SUMDB_POLICIES = ("auto", "require", "off")
+TOOLCHAIN_MODULE = "golang.org/toolchain"
+# cmd/go's known checksum database (cmd/go/internal/modfetch/sumdb.go); sum.golang.google.cn
+# is the same database (same key) served from another host.
+SUMDB_KEYS = {"sum.golang.org": "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"}
+SUMDB_ALIASES = {"sum.golang.google.cn": ("sum.golang.org", "https://sum.golang.google.cn")}
+DEFAULT_GOPROXY = "https://proxy.golang.org,direct"
+DEFAULT_GOSUMDB = "sum.golang.org"

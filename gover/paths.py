@@ -222,5 +222,11 @@ def probes_dir() -> Path:
     return data_dir() / "probes"
 
 
+def sumdb_state_dir() -> Path:
+    """The checksum database tree heads gover has seen, one file per database (as go's
+    $GOPATH/pkg/sumdb/<name>/latest): state, not cache, so `cache clean` keeps it."""
+    return data_dir() / "sumdb"
+
+
 def index_cache_dir() -> Path:
     return cache_dir() / "index"

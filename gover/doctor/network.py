@@ -33,6 +33,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from gover.constants import DEFAULT_GOPROXY
 from gover.doctor.model import Detector, Finding, Scope, Severity, display, finding
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from gover.config import Config
 
 NAME = "network"
-DEFAULT_GOPROXY = "https://proxy.golang.org,direct"
 STEP_TIMEOUT = 5.0  # seconds per step, unless config `timeout` says otherwise
 _HEAD_LIMIT = 16 << 10  # bytes of response head read
 _BODY_PEEK = 512  # bytes of body looked at

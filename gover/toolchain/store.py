@@ -46,6 +46,11 @@ class Receipt:
     signer: str  # primary key fingerprint, or "unsigned"
     installed_at: str
     schema: int = RECEIPT_SCHEMA
+    # Issue 13: where it came from ("go.dev", "proxy https://goproxy.cn", "adopted from
+    # /usr/local/go") and the proofs that vouched for it, e.g. ["sha256", "gpg",
+    # "sumdb sum.golang.org h1:…"]; empty in receipts written before.
+    source: str = ""
+    proofs: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         import json
@@ -72,10 +77,21 @@ class Receipt:
         try:
             raw = json.loads(fsutil.read_capped(path, RECEIPT_LIMIT, follow_symlinks=False))
             fields = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
+            proofs = fields.get("proofs", ())
+            if not isinstance(proofs, list | tuple) or not all(isinstance(p, str) for p in proofs):
+                return None
+            fields["proofs"] = tuple(proofs)
             receipt = cls(**fields)
         except (OSError, ValueError, TypeError, KeyError, RecursionError):
             return None
-        texts = (receipt.version, receipt.url, receipt.filename, receipt.sha256, receipt.signer)
+        texts = (
+            receipt.version,
+            receipt.url,
+            receipt.filename,
+            receipt.sha256,
+            receipt.signer,
+            receipt.source,
+        )
         if not all(isinstance(t, str) for t in texts) or not isinstance(receipt.installed_at, str):
             return None
         if type(receipt.schema) is not int or receipt.schema < 1:
