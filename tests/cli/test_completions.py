@@ -139,6 +139,7 @@ def test_write_regenerates_into_a_directory(tmp_path: Path) -> None:
 def test_commands_complete() -> None:
     assert bash_complete("gover in") == ["install", "init"]
     assert fish_complete("gover uni") == ["uninstall"]
+    assert bash_complete("gover mirror ") == ["build", "sync", "verify"]
 
 
 def test_selection_commands_complete_installed_versions_and_aliases(store: None) -> None:
