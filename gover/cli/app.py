@@ -62,7 +62,16 @@ def _root(
         os.environ[ENV_DEBUG] = "1"
 
 
-FAMILIES = ("toolchains", "selection", "shellsetup", "inspection", "doctor", "settings", "mirror")
+FAMILIES = (
+    "toolchains",
+    "selection",
+    "shellsetup",
+    "inspection",
+    "doctor",
+    "settings",
+    "mirror",
+    "adoption",
+)
 
 
 def load_config() -> Config:

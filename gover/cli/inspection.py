@@ -28,11 +28,23 @@ def verify_(
     gomod: Annotated[
         bool, typer.Option("--gomod", help="Check go.mod/go.work against the selected Go.")
     ] = False,
+    tree: Annotated[
+        bool,
+        typer.Option(
+            "--tree",
+            help="Check a Go tree (PATH, default: the selected GOROOT) against Go's checksum "
+            "database; name the files that differ.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Check binaries, go.mod or (with no argument) this shell's Go environment. Exit 4 on a mismatch."""
     result: base_results.Result
-    if gomod:
+    if tree:
+        if gomod or expect or recursive or (binaries and len(binaries) > 1):
+            raise UsageError("--tree takes one PATH (a GOROOT) and no other option")
+        result = _verify_tree(binaries[0] if binaries else None)
+    elif gomod:
         if binaries or expect:
             raise UsageError("--gomod takes no binaries or --expect")
         result = _verify_gomod()
@@ -89,4 +101,25 @@ def _verify_binaries(
             )
             for r in checks.check_binaries(targets, want, recursive)
         ),
+    )
+
+
+def _verify_tree(path: Path | None) -> inspection_results.VerifyTree:
+    from gover.cli.app import load_config
+    from gover.inspect import tree
+
+    root = path.expanduser().absolute() if path is not None else tree.default_root()
+    r = tree.check(load_config(), root)
+    return inspection_results.VerifyTree(
+        path=str(r.root),
+        version=r.version,
+        module=r.module,
+        h1=r.h1,
+        db_h1=r.db_h1,
+        proof=r.proof,
+        changed=r.changed,
+        missing=r.missing,
+        extra=r.extra,
+        reference=r.reference,
+        why_no_list=r.why_no_list,
     )

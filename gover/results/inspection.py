@@ -118,3 +118,54 @@ class VerifyGomod(Result):
             f"{self.file}: go {self.go or '(none)'}, toolchain {self.toolchain or '(none)'}: "
             f"{self.selected} ({self.source}) can build it"
         ]
+
+
+@dataclass(frozen=True)
+class VerifyTree(Result):
+    """`gover verify --tree [PATH]`: the tree against the checksum database's record of the
+    toolchain module; when it differs, which files (changed, missing, extra)."""
+
+    path: str
+    version: str  # "go1.22.10"
+    module: str  # "golang.org/toolchain@v0.0.1-go1.22.10.linux-amd64"
+    h1: str  # the tree's dirhash
+    db_h1: str  # the checksum database's
+    proof: str  # "sumdb sum.golang.org h1:... (record N, tree M)"
+    changed: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+    reference: str = ""  # the module zip the files were compared with
+    why_no_list: str = ""  # why the differing files could not be named
+
+    @property
+    def exit_code(self) -> int:
+        from gover.errors import EXIT_MISMATCH
+
+        return 0 if self.h1 == self.db_h1 else EXIT_MISMATCH
+
+    def data(self) -> dict[str, Any]:
+        out = vars(self).copy()
+        for key in ("changed", "missing", "extra"):
+            out[key] = list(out[key])
+        out["official"] = self.exit_code == 0
+        out["exit_code"] = self.exit_code
+        return out
+
+    def lines(self) -> list[str]:
+        if self.exit_code == 0:
+            return [f"{self.path}: the official {self.version} ({self.module} {self.h1}, {self.proof})"]
+        out = [
+            f"{self.path}: differs from the official {self.version}: its dirhash is {self.h1}, "
+            f"the checksum database has {self.db_h1} for {self.module}"
+        ]
+        out += [f"changed: {name}" for name in self.changed]
+        out += [f"missing: {name}" for name in self.missing]
+        out += [f"extra: {name}" for name in self.extra]
+        return out
+
+    def notes(self) -> list[str]:
+        if self.why_no_list:
+            return [f"cannot name the files that differ: {self.why_no_list}"]
+        if self.reference:
+            return [f"files compared with {self.reference} (its dirhash is the database's)"]
+        return []

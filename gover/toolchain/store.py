@@ -51,6 +51,11 @@ class Receipt:
     # "sumdb sum.golang.org h1:…"]; empty in receipts written before.
     source: str = ""
     proofs: tuple[str, ...] = ()
+    # `gover adopt --link`: the tree this install references (read-only) instead of holding
+    # a copy. The store directory is still gover's own (marker, receipt) and holds one
+    # absolute symlink per top-level entry of that tree, so is_installed() and GOROOT work
+    # unchanged and removal (fsutil.rmtree, never following links) deletes only the links.
+    linked_to: str = ""
 
     def to_json(self) -> str:
         import json
@@ -91,6 +96,7 @@ class Receipt:
             receipt.sha256,
             receipt.signer,
             receipt.source,
+            receipt.linked_to,
         )
         if not all(isinstance(t, str) for t in texts) or not isinstance(receipt.installed_at, str):
             return None
