@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from gover.versions import GoVersion
 
 __all__ = [
+    "gomod_hash",
     "hash1",
     "module_prefix",
     "module_version",
@@ -110,6 +111,11 @@ def hash1(files: Iterable[tuple[str, str]]) -> str:
             raise VerificationError(f"{name!r}: a file name with a newline cannot be hashed")
         summary.update(f"{digest}  {name}\n".encode())
     return "h1:" + base64.b64encode(summary.digest()).decode()
+
+
+def gomod_hash(data: bytes) -> str:
+    """The `/go.mod` h1 of a module version: Hash1 over the one file `go.mod`."""
+    return hash1([("go.mod", hashlib.sha256(data).hexdigest())])
 
 
 def _sha256_file(path: str) -> str:
