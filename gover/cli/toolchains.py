@@ -39,10 +39,20 @@ def install(
     sha256: Annotated[
         str | None, typer.Option("--sha256", help="Expected SHA-256 of --file.")
     ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            help="go.dev (release index and mirrors) or proxy ($GOPROXY, proven by the "
+            "checksum database); repeat or comma-separate to try in order.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Download, verify and install Go releases."""
-    output.render(_install(versions, force, unstable, refresh, file, sha256), as_json=as_json)
+    output.render(
+        _install(versions, force, unstable, refresh, file, sha256, source), as_json=as_json
+    )
 
 
 def _install(
@@ -52,14 +62,28 @@ def _install(
     refresh: bool,
     file: Path | None,
     sha256: str | None,
+    source: list[str] | None = None,
 ) -> toolchains_results.InstallReport:
     from gover.toolchain import install as core
 
     cfg = load_config()
+    if source:
+        import dataclasses
+
+        from gover.config import _validate
+
+        kinds = [k.strip() for entry in source for k in entry.split(",") if k.strip()]
+        cfg = dataclasses.replace(
+            cfg,
+            source=_validate("source", kinds, "--source"),
+            origins={**cfg.origins, "source": "--source"},
+        )
     done = []
     if file is not None:
         if versions:
             raise UsageError("give either --file or versions, not both")
+        if source:
+            raise UsageError("--source goes with versions, not --file")
         done.append(core.install_file(file, cfg, sha256=sha256, force=force))
     else:
         if sha256:
@@ -83,6 +107,8 @@ def _install(
                 seconds=r.seconds,
                 index_url=r.index_url,
                 source=r.source,
+                via=r.via,
+                proofs=r.proofs,
             )
             for r in done
         )

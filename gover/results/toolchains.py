@@ -78,22 +78,33 @@ class Installed:
     seconds: float
     index_url: str = ""  # the index whose SHA-256 the bytes matched ("" for --file --sha256)
     source: str = ""  # what chose the archive's source ("mirror ustc, set by $GOVER_MIRROR")
+    via: str = ""  # as the receipt says: "go.dev", "mirror ustc", "proxy https://goproxy.cn"
+    proofs: tuple[str, ...] = ()  # as the receipt says: "sha256 …", "gpg …", "sumdb …"
 
     def note(self) -> str | None:
-        """Where the bytes and their hash came from, for stderr."""
+        """Where the bytes and their hash came from, and what proved them, for stderr."""
         if not self.url:
             return None
         served = f"{self.url} ({self.source})" if self.source else self.url
         hashes = f"; SHA-256 from {self.index_url}" if self.index_url else ""
-        return f"go {self.version}: archive from {served}{hashes}"
+        proven = "; proofs: " + ", ".join(self.proofs) if self.proofs else ""
+        return f"go {self.version}: archive from {served}{hashes}{proven}"
 
     def line(self) -> str:
         if self.status == "already-installed":
             return f"go {self.version} is already installed in {self.path}"
+        sumdb = [p.split(" ")[1:3] for p in self.proofs if p.startswith("sumdb ")]
+        checked = f", checksum database {' '.join(sumdb[0])}" if sumdb else ""
+        if self.via.startswith("proxy "):
+            proven = checked.lstrip(", ") or "UNVERIFIED: no checksum database"
+            return (
+                f"{self.status} go {self.version} in {self.path} "
+                f"({self.via}, {proven}, {self.seconds:.1f}s)"
+            )
         signed = "unsigned" if self.signer == "unsigned" else f"signature by {self.signer}"
         return (
             f"{self.status} go {self.version} in {self.path} "
-            f"(sha256 {self.sha256[:12]}…, {signed}, {self.seconds:.1f}s)"
+            f"(sha256 {self.sha256[:12]}…, {signed}{checked}, {self.seconds:.1f}s)"
         )
 
 

@@ -12,11 +12,12 @@ or symlink swapped into the cache meanwhile is never what gets verified or insta
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,19 +26,22 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 from gover import output, paths
 from gover.config import Config
 from gover.constants import (
+    DEFAULT_DOWNLOAD_BASE,
     ENV_VERSION,
     MAX_SIGNATURE_BYTES,
     SIGNATURE_SUFFIX,
+    TOOLCHAIN_MODULE,
 )
 from gover.errors import (
     GoverError,
+    NetworkError,
     NotInstalledError,
     UsageError,
     VerificationError,
     VersionError,
     io_error,
 )
-from gover.fsutil import file_kind, read_capped
+from gover.fsutil import file_kind, open_regular, read_capped
 from gover.platform import host
 from gover.toolchain import cache, sources, store
 from gover.toolchain.archive import extract as archive
@@ -46,6 +50,7 @@ from gover.versions import GoVersion, PinToken, VersionRequest
 
 if TYPE_CHECKING:
     from gover.select.resolve import Pin
+    from gover.toolchain.trust import sumdb as sumdb_t
 
 Status = Literal["installed", "reinstalled", "already-installed"]
 
@@ -65,6 +70,8 @@ class InstallResult:
     seconds: float = 0.0
     index_url: str = ""  # the index whose SHA-256 vouched for the bytes
     source: str = ""  # what chose the archive's source ("mirror ustc, set by $GOVER_MIRROR")
+    via: str = ""  # the receipt's source: "go.dev", "mirror ustc", "proxy https://goproxy.cn"
+    proofs: tuple[str, ...] = ()  # the receipt's proofs ("sha256 …", "gpg …", "sumdb …")
 
 
 def _check_signature(
@@ -124,9 +131,25 @@ def _check_signature(
     )
 
 
+def _check_tree_version(staging: Path, name: str, version: GoVersion) -> None:
+    held = store.tree_version(staging)
+    got = GoVersion.try_parse(held) if held else None
+    if got is not None and got != version:
+        raise VerificationError(
+            f"{name}: archive holds go{got}, not go{version}",
+            "the file is mislabelled; nothing was installed",
+        )
+
+
+def _proofs(sha256: str, signer: str) -> tuple[str, ...]:
+    return (f"sha256 {sha256}",) + (() if signer == "unsigned" else (f"gpg {signer}",))
+
+
 def _extract_and_commit(
-    fh: BinaryIO, name: str, sha256: str, version: GoVersion, receipt: store.Receipt
-) -> Path:
+    cfg: Config, fh: BinaryIO, name: str, sha256: str, version: GoVersion, receipt: store.Receipt
+) -> store.Receipt:
+    """Extract a verified release archive into staging, prove the tree with the checksum
+    database too (the third proof, by cfg.verify_sumdb) and commit it; the receipt written."""
     staging = store.new_staging(version.name)
     try:
         stats = archive.extract(fh, staging, name=name)
@@ -136,16 +159,40 @@ def _extract_and_commit(
                 "the file changed after it was verified (nothing was installed)",
                 "retry; if it happens again, check who else writes to gover's cache",
             )
-        held = store.tree_version(staging)
-        got = GoVersion.try_parse(held) if held else None
-        if got is not None and got != version:
-            raise VerificationError(
-                f"{name}: archive holds go{got}, not go{version}",
-                "the file is mislabelled; nothing was installed",
-            )
-        return store.commit(staging, version.name, receipt)
+        _check_tree_version(staging, name, version)
+        proof = _sumdb_tree_proof(cfg, staging, version)
+        if proof is not None:
+            receipt = dataclasses.replace(receipt, proofs=(*receipt.proofs, proof))
+        store.commit(staging, version.name, receipt)
+        return receipt
     finally:
         store.discard(staging)
+
+
+def _sumdb_tree_proof(cfg: Config, staging: Path, version: GoVersion) -> str | None:
+    """The checksum database's proof of an unpacked release (the module zip holds the same
+    files), by cfg.verify_sumdb; None when off or (under auto) not available."""
+    if cfg.verify_sumdb == "off":
+        return None
+    from gover.toolchain import proxy
+    from gover.toolchain.trust import dirhash, sumdb
+
+    env = proxy.go_env()
+    plat = host()
+    mv = dirhash.module_version(version, plat.goos, plat.goarch)
+    found = sumdb.check_tree(
+        cfg, staging, mv, proxies=_sumdb_proxies(env.values), environ=env.values
+    )
+    return found.line if found is not None else None
+
+
+def _sumdb_proxies(values: Mapping[str, str]) -> list[tuple[str, bool]]:
+    """The GOPROXY entries for the checksum database's proxy relay (go asks the proxies
+    first); none when GOPROXY does not parse (the database itself is asked then)."""
+    from gover.toolchain import proxy
+
+    entries = proxy.parse_goproxy(values.get("GOPROXY", ""))
+    return [(e.url, e.any_error) for e in entries]
 
 
 def _obtain(
@@ -183,9 +230,10 @@ def install(
     unstable: bool = False,
     refresh: bool = False,
 ) -> InstallResult:
-    """Install the release a version request names (exact, prefix or latest)."""
-    from gover.toolchain import index
-
+    """Install the release a version request names (exact, prefix or latest), from the first
+    source in cfg.source that can serve it: "go.dev" (the release index and its mirrors) or
+    "proxy" ($GOPROXY). A network failure moves on to the next source; anything else (a proof
+    that fails, a setting to fix) stops at once."""
     started = time.monotonic()
     request = VersionRequest.parse(text)
     kept = store.cleanup().kept
@@ -194,6 +242,47 @@ def install(
         if have is not None:  # no network needed
             _warn_kept(kept)
             return InstallResult(have.version, have.root, "already-installed")
+    kinds = cfg.source or ("go.dev",)
+    failures: list[tuple[str, NetworkError]] = []
+    for i, kind in enumerate(kinds):
+        try:
+            if kind == "proxy":
+                return _install_proxy(cfg, request, kept, started, force=force, unstable=unstable)
+            return _install_godev(
+                cfg, request, kept, started, force=force, unstable=unstable, refresh=refresh
+            )
+        except NetworkError as exc:
+            failures.append((kind, exc))
+            if i + 1 < len(kinds):
+                output.warn(f"source {kind} failed ({exc.message}); trying {kinds[i + 1]}")
+    if len(failures) == 1:
+        raise failures[0][1]
+    last = failures[-1][1]
+    raise type(last)(
+        f"no source could install {request.text}: "
+        + "; ".join(f"{kind}: {exc.message}" for kind, exc in failures),
+        last.hint,
+    )
+
+
+def _godev_via(src: sources.Source) -> str:
+    """The receipt's source for a release archive: go.dev, or the mirror that served it."""
+    if src.download_base == DEFAULT_DOWNLOAD_BASE:
+        return "go.dev"
+    return f"mirror {src.name}"
+
+
+def _install_godev(
+    cfg: Config,
+    request: VersionRequest,
+    kept: tuple[store.Kept, ...],
+    started: float,
+    *,
+    force: bool,
+    unstable: bool,
+    refresh: bool,
+) -> InstallResult:
+    from gover.toolchain import index
 
     loaded = sources.load_index(cfg, refresh=refresh)
     release = index.find_release(loaded.releases, request, unstable=unstable)
@@ -222,12 +311,16 @@ def install(
                 sha256=artifact.sha256,
                 signer=signer,
                 installed_at=_now(),
+                source=_godev_via(src),
+                proofs=_proofs(artifact.sha256, signer),
             )
-            root = _extract_and_commit(fh, artifact.filename, artifact.sha256, version, receipt)
+            receipt = _extract_and_commit(
+                cfg, fh, artifact.filename, artifact.sha256, version, receipt
+            )
     status: Status = "reinstalled" if have is not None else "installed"
     return InstallResult(
         version,
-        root,
+        paths.version_dir(version.name),
         status,
         artifact.sha256,
         signer,
@@ -235,7 +328,166 @@ def install(
         time.monotonic() - started,
         loaded.url,
         src.setting,
+        receipt.source,
+        receipt.proofs,
     )
+
+
+def _proxy_sumdb(cfg: Config, env: Mapping[str, str]) -> sumdb_t.SumDB | None:
+    """The checksum database that must vouch for a toolchain from a proxy, or None when the
+    user's go settings switch it off for the module (GOSUMDB=off, GONOSUMDB, GOPRIVATE) and
+    the policy is auto: go installs it then, trusting the proxy, and so does gover, warning
+    that nothing proves the bytes. verify_sumdb = off is refused: the database is a proxy
+    install's only proof (there is no index SHA-256 and no signature for a module zip)."""
+    from gover.toolchain.trust import sumdb
+
+    where = cfg.origins.get("verify_sumdb", "the default")
+    if cfg.verify_sumdb == "off":
+        raise VerificationError(
+            f"verify_sumdb = off (set by {where}): a toolchain from a module proxy would have "
+            "no proof at all (the checksum database is its only one)",
+            "set verify_sumdb = auto (GOSUMDB=off is honoured as go honours it), "
+            "or install from go.dev: gover install --source go.dev",
+        )
+    why = sumdb.skipped(TOOLCHAIN_MODULE, env)
+    db = None if why else sumdb.SumDB.from_env(env)
+    if db is not None:
+        return db
+    why = why or "GOSUMDB=off"
+    if cfg.verify_sumdb == "require":
+        raise VerificationError(
+            f"{why}: the checksum database cannot vouch for {TOOLCHAIN_MODULE}, "
+            f"and verify_sumdb = require (set by {where})",
+            "undo what switches it off, or install from go.dev: gover install --source go.dev",
+        )
+    output.warn(
+        f"{why}: nothing proves the toolchain the proxy serves (no checksum database, and a "
+        "module zip has no signature); installing it as go would, trusting the proxy"
+    )
+    return None
+
+
+def _install_proxy(
+    cfg: Config,
+    request: VersionRequest,
+    kept: tuple[store.Kept, ...],
+    started: float,
+    *,
+    force: bool,
+    unstable: bool,
+) -> InstallResult:
+    """Install golang.org/toolchain@v0.0.1-go<version>.<goos>-<goarch> through $GOPROXY: the
+    checksum database's record looked up (and proven) first, then .info, .mod and .zip; the
+    zip's h1 computed over its entries while it is unpacked into staging, compared with the
+    record's, and only then committed."""
+    from gover.toolchain import proxy
+    from gover.toolchain.trust import dirhash
+
+    env = proxy.go_env()
+    plan = proxy.plan(env)
+    db = _proxy_sumdb(cfg, env.values)
+    plat = host()
+    if request.kind == "exact" and request.version is not None:
+        version = request.version
+    else:
+        listed, list_url = proxy.list_versions(cfg, plan, plat.goos, plat.goarch)
+        picked = request.pick(listed, unstable=unstable)
+        if picked is None:
+            raise VersionError(
+                f"no Go release matches {request.text!r} in {list_url} (for {plat})",
+                "see the versions there, or try: gover list-remote",
+            )
+        version = picked
+    mv = dirhash.module_version(version, plat.goos, plat.goarch)
+    _warn_kept(kept, version.name)
+
+    with store.lock(version.name):
+        have = store.get(version)
+        if have is not None and not force:
+            return InstallResult(have.version, have.root, "already-installed")
+        store.ensure_replaceable(version.name)
+        info_url = proxy.fetch_info(cfg, plan, mv)  # "not on this proxy" before anything else
+        proof = None
+        if db is not None:  # the record proven before a byte of the zip is fetched
+            from gover.toolchain.trust import sumdb
+
+            entries = [(e.url, e.any_error) for e in plan.entries]
+            proof = sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=entries)
+        mod, mod_url = proxy.fetch_mod(cfg, plan, mv)
+        if proof is not None and proof.gomod_h1 and dirhash.gomod_hash(mod) != proof.gomod_h1:
+            raise VerificationError(
+                f"{mod_url}: hashes to {dirhash.gomod_hash(mod)}, but the checksum database "
+                f"{proof.db} records {proof.gomod_h1} for {TOOLCHAIN_MODULE}@{mv}/go.mod",
+                "the proxy serves altered files; nothing was installed",
+            )
+        cache.downloads_dir()  # gover's own directory, or refused
+        filename = f"{TOOLCHAIN_MODULE.replace('/', '-')}@{mv}.zip"
+        _sha, url = proxy.download_zip(cfg, plan, mv, paths.download_file(filename))
+        try:
+            fd = open_regular(paths.download_file(filename))
+        except OSError as exc:
+            raise io_error("read", paths.download_file(filename), exc) from None
+        with os.fdopen(fd, "rb") as fh:
+            receipt = _extract_module_and_commit(
+                fh, url, mv, version, proof, info_url, filename
+            )
+    status: Status = "reinstalled" if have is not None else "installed"
+    return InstallResult(
+        version,
+        paths.version_dir(version.name),
+        status,
+        receipt.sha256,
+        receipt.signer,
+        url,
+        time.monotonic() - started,
+        "",
+        f"proxy, {plan.shown}",
+        receipt.source,
+        receipt.proofs,
+    )
+
+
+def _extract_module_and_commit(
+    fh: BinaryIO,
+    url: str,
+    mv: str,
+    version: GoVersion,
+    proof: sumdb_t.Proof | None,
+    info_url: str,
+    filename: str,
+) -> store.Receipt:
+    from gover.toolchain.trust import dirhash
+
+    staging = store.new_staging(version.name)
+    try:
+        stats = archive.extract(
+            fh, staging, name=url, module=dirhash.module_prefix(mv).rstrip("/")
+        )
+        if proof is not None:
+            h1 = dirhash.hash1(stats.entries)
+            if h1 != proof.h1:
+                raise VerificationError(
+                    f"{url}: the zip's files hash to {h1}, but the checksum database "
+                    f"{proof.db} records {proof.h1} for {TOOLCHAIN_MODULE}@{mv} "
+                    f"(record {proof.record_id}); nothing was installed",
+                    "the proxy serves altered files: use another GOPROXY or --source go.dev",
+                )
+        _check_tree_version(staging, url, version)
+        base = info_url.rsplit(f"/{TOOLCHAIN_MODULE}/@v/", 1)[0]
+        receipt = store.Receipt(
+            version=version.name,
+            url=url,
+            filename=filename,
+            sha256=stats.sha256,
+            signer="unsigned",
+            installed_at=_now(),
+            source=f"proxy {base}",
+            proofs=(proof.line,) if proof is not None else (),
+        )
+        store.commit(staging, version.name, receipt)
+        return receipt
+    finally:
+        store.discard(staging)
 
 
 def install_file(
@@ -312,11 +564,21 @@ def install_file(
                 sha256=expected,
                 signer=signer,
                 installed_at=_now(),
+                source=f"file {source}",
+                proofs=_proofs(expected, signer),
             )
-            root = _extract_and_commit(fh, source.name, expected, version, receipt)
+            receipt = _extract_and_commit(cfg, fh, source.name, expected, version, receipt)
     status: Status = "reinstalled" if have is not None else "installed"
     return InstallResult(
-        version, root, status, expected, signer, source.as_uri(), time.monotonic() - started
+        version,
+        paths.version_dir(version.name),
+        status,
+        expected,
+        signer,
+        source.as_uri(),
+        time.monotonic() - started,
+        via=receipt.source,
+        proofs=receipt.proofs,
     )
 
 

@@ -35,6 +35,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, NoReturn, Protocol, cast
@@ -80,6 +81,8 @@ _WRITER_DEPTH = 32
 _ADAPT_EVERY = 8
 _ADAPT_WRITE_SHARE = 0.3
 _WRITER_MODE = "auto"
+# Threads that inflate, hash and write a zip's files (members are independent in a zip).
+_ZIP_WORKERS = min(4, os.cpu_count() or 1)
 # tarfile reads only headers through our stream (data goes straight to files): a
 # header larger than this (a PAX record or GNU long name) is hostile, not big.
 _MAX_HEADER_READ = 1 << 20
@@ -108,6 +111,9 @@ class ExtractStats:
     symlinks: int
     bytes: int
     sha256: str = ""  # of the archive bytes read (tar: while inflating; zip: before)
+    # A module zip (extract(module=...)): (zip name, SHA-256 hex of its content) of every
+    # member, as read while extracting, for the checksum database's h1 (dirhash.hash1).
+    entries: tuple[tuple[str, str], ...] = ()
 
 
 # --------------------------------------------------------------------------- gzip backend
@@ -156,9 +162,18 @@ GZIP_BACKEND = _backend.name
 class _Tree(Rules):
     """The tree being built in `dest`: each entry created once its member passed the rules."""
 
+    module = False  # a toolchain module zip: hash every member, `_go.mod` back to `go.mod`
+    entries: list[tuple[str, str]]
+
     def stats(self) -> ExtractStats:
         return ExtractStats(
-            self.members, self.files, self.dirs, self.symlinks, self.written, self.sha256
+            self.members,
+            self.files,
+            self.dirs,
+            self.symlinks,
+            self.written,
+            self.sha256,
+            tuple(self.entries) if self.module else (),
         )
 
     def _new(self, rel: str, raw: str) -> None:
@@ -176,9 +191,9 @@ class _Tree(Rules):
             path = path.rpartition("/")[0]
             kind = self.kinds.get(path)
         if kind == LINK:
-            self.report.member(raw, f"goes through the symlink '{ARCHIVE_ROOT}/{path}'")
+            self.report.member(raw, f"goes through the symlink '{self.root}/{path}'")
         if kind == FILE:
-            self.report.member(raw, f"goes through the file '{ARCHIVE_ROOT}/{path}'")
+            self.report.member(raw, f"goes through the file '{self.root}/{path}'")
         for path in reversed(missing):
             self._mkdir(path, raw)
             self.kinds[path] = IMPLICIT_DIR
@@ -640,6 +655,22 @@ _ZIP_ERRORS = (
 )
 
 
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+# cmd/go makes these executable when it runs a toolchain from the module cache
+# (toolchain.Exec's allowExec): a module zip need not carry modes.
+_MODULE_EXEC_DIRS = ("bin/", "pkg/tool/")
+
+
+def _module_rel(rel: str) -> str:
+    """A module zip's `…/_go.mod` is the release's `…/go.mod` (cmd/distpack renames every
+    nested go.mod, which a module zip may not hold; cmd/go copies them back before it runs
+    the toolchain): the store holds the tree as go.dev ships it."""
+    head, _, base = rel.rpartition("/")
+    if base == "_go.mod":
+        return f"{head}/go.mod" if head else "go.mod"
+    return rel
+
+
 def _extract_zip(fh: BinaryIO, tree: _Tree, report: Reporter) -> None:
     hasher = hashlib.sha256()
     fh.seek(0)
@@ -662,14 +693,48 @@ def _extract_zip(fh: BinaryIO, tree: _Tree, report: Reporter) -> None:
             )
         for info in infos:  # every declared size, before writing anything
             tree.reserve(info.filename, info.file_size)
-        for info in infos:
-            _zip_member(zf, info, tree, report)
+        # Every member passes the rules (directories and symlinks made) before any file is
+        # written; then the files are inflated, hashed and written by a few threads (zlib,
+        # hashlib and os.write release the GIL), each member independent in a zip.
+        jobs = [job for info in infos if (job := _zip_member(zf, info, tree, report))]
+        _zip_write_all(zf, jobs, tree, report)
 
 
-def _zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tree: _Tree, report: Reporter) -> None:
+# A file to write: the member, its full path, permissions, and whether to hash it.
+_ZipJob = tuple[zipfile.ZipInfo, str, int, bool]
+
+
+def _zip_write_all(zf: zipfile.ZipFile, jobs: list[_ZipJob], tree: _Tree, report: Reporter) -> None:
+    if not jobs:
+        return
+    if _ZIP_WORKERS <= 1 or len(jobs) == 1:
+        done = [_zip_write(zf, job, tree, report) for job in jobs]
+    else:
+        with ThreadPoolExecutor(_ZIP_WORKERS, thread_name_prefix="gover-unzip") as pool:
+            futures = [pool.submit(_zip_write, zf, job, tree, report) for job in jobs]
+            done = []
+            try:
+                for future in futures:  # the first failure in archive order is the one named
+                    done.append(future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    for raw, digest, written in done:
+        tree.written += written
+        if digest is not None:
+            tree.entries.append((raw, digest))
+
+
+def _zip_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, tree: _Tree, report: Reporter
+) -> _ZipJob | None:
+    """Check one member; make it if it is a directory or symlink, else return the file job."""
     raw = info.filename
     tree.count_member(raw)
     rel = tree.rel_path(raw)
+    if tree.module:
+        rel = _module_rel(rel)
     if info.flag_bits & 0x1:
         report.member(raw, "is encrypted")
     unix_mode = info.external_attr >> 16 if info.create_system == 3 else 0
@@ -683,34 +748,58 @@ def _zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tree: _Tree, report:
             report.member(raw, "is a directory carrying data")
         ti.type = tarfile.DIRTYPE
         tree.add_dir(rel, raw, ti)
-        return
+        if tree.module:  # dirhash.HashZip hashes every entry: a directory reads as empty
+            tree.entries.append((raw, _EMPTY_SHA256))
+        return None
+    if ftype == stat.S_IFLNK and tree.module:
+        report.member(raw, "is a symlink (a module zip holds only files and directories)")
     if ftype == stat.S_IFLNK:
         if info.file_size > MAX_SYMLINK_TARGET:
             report.member(raw, "is a symlink with an overlong target")
         ti.type = tarfile.SYMTYPE
         ti.linkname = _zip_read(zf, info, report).decode("utf-8", "surrogateescape")
         tree.add_symlink(rel, raw, ti)
-        return
+        return None
     if ftype not in (0, stat.S_IFREG):
         report.member(raw, f"has an unknown file type {oct(ftype)} {ONLY}")
     ti.type = tarfile.REGTYPE
     ti.size = info.file_size
     path, perm = tree.add_file(rel, raw, ti)
+    if tree.module and rel.startswith(_MODULE_EXEC_DIRS):
+        perm = 0o755
+    return info, path, perm, tree.module
+
+
+def _zip_write(
+    zf: zipfile.ZipFile, job: _ZipJob, tree: _Tree, report: Reporter
+) -> tuple[str, str | None, int]:
+    """Create and fill one checked file: (member name, SHA-256 hex or None, bytes written)."""
+    info, path, perm, hashing = job
+    raw = info.filename
+    hasher = hashlib.sha256() if hashing else None
     try:
-        fd = os.open(path, _OPEN_FLAGS, perm)
-    except FileExistsError:
-        tree.collision(raw)
-    try:
-        if _HAS_FCHMOD:
-            os.fchmod(fd, perm)
-        written = _zip_copy(zf, info, fd, tree, report)
-        if _UTIME_FD:
-            mtime = _zip_mtime(info)
-            os.utime(fd, (mtime, mtime))
-    finally:
-        os.close(fd)
+        try:
+            fd = os.open(path, _OPEN_FLAGS, perm)
+        except FileExistsError:
+            tree.collision(raw)
+        try:
+            if _HAS_FCHMOD:
+                os.fchmod(fd, perm)
+            written = _zip_copy(zf, info, fd, report, hasher)
+            if _UTIME_FD:
+                mtime = _zip_mtime(info)
+                os.utime(fd, (mtime, mtime))
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise InstallError(
+            f"{report.label}: cannot extract member '{show(raw)}' into {tree.dest}: "
+            f"{io_reason(exc)}",
+            hint="check free space and permissions, then retry",
+        ) from exc
     if written != info.file_size:
         report.member(raw, f"holds {written} bytes but declares {info.file_size}")
+    return raw, None if hasher is None else hasher.hexdigest(), written
 
 
 def _zip_mtime(info: zipfile.ZipInfo) -> float:
@@ -732,21 +821,26 @@ def _zip_read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, report: Reporter) -> b
 
 
 def _zip_copy(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, fd: int, tree: _Tree, report: Reporter
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    fd: int,
+    report: Reporter,
+    hasher: hashlib._Hash | None = None,
 ) -> int:
-    """Copy one member, counting real bytes: a header that lies cannot bust the cap."""
+    """Copy one member, counting real bytes: a header that lies cannot bust the cap (every
+    declared size was counted against it before writing); hashing them when `hasher` is given."""
     written = 0
     try:
         with zf.open(info) as src:
             while chunk := src.read(_CHUNK_SIZE):
                 written += len(chunk)
-                tree.written += len(chunk)
-                if written > info.file_size or tree.written > tree.max_bytes:
+                if written > info.file_size:
                     report.member(
                         info.filename,
-                        f"unpacks to more bytes than it declares ({info.file_size}) "
-                        f"or than the cap ({tree.max_bytes})",
+                        f"unpacks to more bytes than it declares ({info.file_size})",
                     )
+                if hasher is not None:
+                    hasher.update(chunk)
                 view = memoryview(chunk)
                 while view:
                     view = view[os.write(fd, view) :]
@@ -784,8 +878,15 @@ def extract(
     max_members: int = MAX_ARCHIVE_MEMBERS,
     max_bytes: int = MAX_UNPACKED_BYTES,
     max_depth: int = MAX_ARCHIVE_DEPTH,
+    module: str | None = None,
 ) -> ExtractStats:
     """Unpack the Go distribution `archive` into the empty directory `dest`, minus `go/`.
+
+    With `module` (`golang.org/toolchain@v0.0.1-go1.22.10.linux-amd64`) it must be that
+    module's zip, as a module proxy serves it: one root `<module>/` stripped instead of `go/`,
+    no symlinks, each `_go.mod` written as `go.mod`, the files of bin/ and pkg/tool/ made
+    executable (as cmd/go does), and every member's SHA-256 returned in `stats.entries` (read
+    while extracting) for the checksum database's proof. The same safety rules and caps apply.
 
     `archive` is a path (opened here: a regular file only, never a FIFO) or an open binary
     file, read through its descriptor without moving its position (`name` labels errors).
@@ -802,9 +903,9 @@ def extract(
         except OSError as exc:
             report.archive(f"cannot be read ({io_reason(exc)})")
         with os.fdopen(fd, "rb") as fh:
-            return _extract(fh, dest, report, max_members, max_bytes, max_depth)
+            return _extract(fh, dest, report, max_members, max_bytes, max_depth, module)
     label = name or os.path.basename(str(getattr(archive, "name", "archive")))
-    return _extract(archive, dest, Reporter(label), max_members, max_bytes, max_depth)
+    return _extract(archive, dest, Reporter(label), max_members, max_bytes, max_depth, module)
 
 
 def _extract(
@@ -814,16 +915,21 @@ def _extract(
     max_members: int,
     max_bytes: int,
     max_depth: int,
+    module: str | None = None,
 ) -> ExtractStats:
     fd = fh.fileno()
     kind = _sniff(fd, report)
+    if module is not None and kind != "zip":
+        report.archive("is not a zip file (a module proxy serves the toolchain as a .zip)")
     try:
         with os.scandir(dest) as it:
             if next(it, None) is not None:
                 raise InstallError(f"staging directory {dest} is not empty")
     except OSError as exc:
         raise io_error("use staging directory", dest, exc, kind=InstallError) from None
-    tree = _Tree(report, dest, max_members, max_bytes, max_depth)
+    tree = _Tree(report, dest, max_members, max_bytes, max_depth, module or ARCHIVE_ROOT)
+    tree.module = module is not None
+    tree.entries = []
     try:
         if kind == "zip":
             _extract_zip(fh, tree, report)

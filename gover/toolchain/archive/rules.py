@@ -2,7 +2,8 @@
 pipeline that applies them (extract.py).
 
 A member is checked before anything is written for it: its name (absolute, drive letter,
-backslash, `..`, NUL, outside the single `go/` root), its type (only files, directories
+backslash, `..`, NUL, outside the single root: `go/` for a release archive,
+`golang.org/toolchain@<version>/` for a toolchain module zip), its type (only files, directories
 and symlinks), a symlink's target (resolved in the tree built so far, as the kernel
 would), duplicates, the depth of directories (MAX_ARCHIVE_DEPTH) and caps on member count
 and unpacked bytes (declared sizes first; the extractor counts bytes written as well).
@@ -85,9 +86,17 @@ class Rules:
     extractor (extract._Tree) creates each entry only after its member passed."""
 
     def __init__(
-        self, report: Reporter, dest: Path, max_members: int, max_bytes: int, max_depth: int
+        self,
+        report: Reporter,
+        dest: Path,
+        max_members: int,
+        max_bytes: int,
+        max_depth: int,
+        root: str = ARCHIVE_ROOT,
     ) -> None:
         self.report = report
+        self.root = root  # "go", or "golang.org/toolchain@v0.0.1-go1.22.10.linux-amd64"
+        self._root_parts = root.split("/")
         self.max_depth = max_depth
         self.dest = os.fspath(dest)
         self.prefix = os.path.join(self.dest, "")
@@ -138,19 +147,20 @@ class Rules:
         parts = [p for p in raw.split("/") if p and p != "."]
         if ".." in parts:
             report.member(raw, "escapes the archive root")
-        if not parts or parts[0] != ARCHIVE_ROOT:
-            report.member(raw, f"is outside the single '{ARCHIVE_ROOT}/' root")
-        if len(parts) - 1 > self.max_depth:
+        top = len(self._root_parts)
+        if parts[:top] != self._root_parts:
+            report.member(raw, f"is outside the single '{self.root}/' root")
+        if len(parts) - top > self.max_depth:
             report.member(
-                raw, f"is nested {len(parts) - 1} levels deep, over the cap of {self.max_depth}"
+                raw, f"is nested {len(parts) - top} levels deep, over the cap of {self.max_depth}"
             )
         if os.name == "nt" and any(":" in p for p in parts):
             report.member(raw, "contains ':'")
-        return "/".join(parts[1:])
+        return "/".join(parts[top:])
 
     def _not_root(self, rel: str, raw: str) -> None:
         if not rel:
-            self.report.member(raw, f"is the '{ARCHIVE_ROOT}' root but not a directory")
+            self.report.member(raw, f"is the '{self.root}' root but not a directory")
 
     # -- symlinks
 
