@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -108,7 +109,7 @@ def _verify_tree(path: Path | None) -> inspection_results.VerifyTree:
     from gover.cli.app import load_config
     from gover.inspect import tree
 
-    root = path.expanduser().absolute() if path is not None else tree.default_root()
+    root = Path(os.path.abspath(path.expanduser())) if path is not None else tree.default_root()
     r = tree.check(load_config(), root)
     return inspection_results.VerifyTree(
         path=str(r.root),

@@ -21,7 +21,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -262,21 +262,34 @@ def _lookup(cfg: Config, mv: str) -> tuple[Proof | None, str]:
         return None, why
     assert isinstance(db, sumdb.SumDB)
     try:
-        return sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=proxies()), ""
+        return sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=goproxy()), ""
     except NetworkError as exc:
         return None, f"cannot tell: {exc.message}"
 
 
-def proxies() -> list[str]:
-    """The GOPROXY entries that are URLs, in order (direct and off are no source here)."""
+def goproxy() -> list[tuple[str, bool]]:
+    """GOPROXY as go reads it: (entry, any error falls through) in order, `direct` and
+    `off` kept (the checksum database client stops at them)."""
     from gover.constants import DEFAULT_GOPROXY
 
     text = os.environ.get("GOPROXY") or DEFAULT_GOPROXY
+    out: list[tuple[str, bool]] = []
+    for m in re.finditer(r"([^,|]+)([,|]?)", text):
+        entry = m[1].strip()
+        if entry:
+            out.append((entry if entry in ("direct", "off") else entry.rstrip("/"), m[2] == "|"))
+    return out
+
+
+def proxies() -> list[str]:
+    """The GOPROXY entries that can serve the toolchain module, up to `off` (`direct` is no
+    source for it)."""
     out = []
-    for entry in re.split(r"[,|]", text):
-        entry = entry.strip()
-        if entry and entry not in ("direct", "off"):
-            out.append(entry.rstrip("/"))
+    for entry, _any in goproxy():
+        if entry == "off":
+            break
+        if entry != "direct":
+            out.append(entry)
     return out
 
 
@@ -287,7 +300,15 @@ def tree_files(root: Path, mv: str) -> list[tuple[str, str]]:
 
     prefix = dirhash.module_prefix(mv)
     drop = {prefix + name for name in FOREIGN_MARKERS}
-    return [(n, h) for n, h in dirhash.tree_files(root, mv) if n not in drop]
+    return _module_files((n, h) for n, h in dirhash.tree_files(root, mv) if n not in drop)
+
+
+def _module_files(files: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One entry per zip name. Real go, unpacking a toolchain module into the module cache,
+    puts each `_go.mod` back as a `go.mod` beside it (same bytes), and both map to the zip's
+    `_go.mod`: identical pairs are one file of the module. Pairs that differ stay (and so
+    the dirhash differs: such a tree is not the module as published)."""
+    return sorted(set(files))
 
 
 def _read_ziphash(path: Path) -> str | None:
@@ -521,7 +542,7 @@ def _copy_h1(job: _Copy, mv: str) -> str:
         name = dirhash.zip_name(rel, mv)
         if name is not None:
             named.append((name, digest))
-    return dirhash.hash1(named)
+    return dirhash.hash1(_module_files(named))
 
 
 # --------------------------------------------------------------------------- adopting
@@ -551,7 +572,7 @@ def _link_tree(source: Path, dest: Path) -> None:
 def _source_dir(path: Path) -> Path:
     """The tree the user named, as a real directory path (the name itself may be a symlink:
     the user chose it; nothing inside is followed)."""
-    given = path.expanduser().absolute()
+    given = Path(os.path.abspath(path.expanduser()))
     real = Path(os.path.realpath(given))
     if not real.is_dir():
         raise UsageError(f"{given}: not a directory", "give the root of a Go tree (it holds bin/go)")
@@ -586,7 +607,7 @@ def adopt(
     must vouch for it unless `allow_unverified` (refused under verify_sumdb = require)."""
     started = time.monotonic()
     source = _source_dir(path)
-    found = dataclasses.replace(describe(source), path=path.expanduser().absolute())
+    found = dataclasses.replace(describe(source), path=Path(os.path.abspath(path.expanduser())))
     version = found.version
     if version is None or not (version.is_release or version.is_prerelease):
         raise UsageError(
