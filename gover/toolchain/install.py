@@ -428,9 +428,7 @@ def _install_proxy(
         except OSError as exc:
             raise io_error("read", paths.download_file(filename), exc) from None
         with os.fdopen(fd, "rb") as fh:
-            receipt = _extract_module_and_commit(
-                fh, url, mv, version, proof, info_url, filename
-            )
+            receipt = _extract_module_and_commit(fh, url, mv, version, proof, info_url, filename)
     status: Status = "reinstalled" if have is not None else "installed"
     return InstallResult(
         version,
@@ -460,9 +458,7 @@ def _extract_module_and_commit(
 
     staging = store.new_staging(version.name)
     try:
-        stats = archive.extract(
-            fh, staging, name=url, module=dirhash.module_prefix(mv).rstrip("/")
-        )
+        stats = archive.extract(fh, staging, name=url, module=dirhash.module_prefix(mv).rstrip("/"))
         if proof is not None:
             h1 = dirhash.hash1(stats.entries)
             if h1 != proof.h1:
