@@ -407,3 +407,14 @@ def test_skipped(env: dict[str, str], want: str | None) -> None:
 def test_h1_of_a_go_mod_alone_is_the_published_value() -> None:
     data = b"module golang.org/toolchain\n"
     assert dirhash.hash1([("go.mod", hashlib.sha256(data).hexdigest())]) == GOMOD_H1
+
+
+def test_a_stored_head_that_does_not_verify_is_refused(site: Site) -> None:
+    state = _state(site)
+    state.parent.mkdir(parents=True)
+    other = TestSumDB("sumdb.test")  # same name, another key
+    other.add_filler(1)
+    state.write_bytes(other.note())
+    with pytest.raises(VerificationError, match=r"the tree head gover kept for sumdb.test"):
+        sumdb.lookup(CFG, site.sumdb("good"), MODULE, MV)
+    assert state.read_bytes() != site.db.note()

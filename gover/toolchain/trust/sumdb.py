@@ -241,8 +241,14 @@ def _read_state(db: SumDB, verifier: note.Verifier) -> tuple[tlog.Tree, bytes] |
         return None
     except OSError as exc:
         raise io_error("read", path, exc, "remove it", kind=VerificationError) from None
-    text = note.open_note(data, verifier, str(path))
-    return tlog.parse_tree(text, str(path)), data
+    try:
+        text = note.open_note(data, verifier, str(path))
+        return tlog.parse_tree(text, str(path)), data
+    except VerificationError as exc:
+        raise VerificationError(
+            f"the tree head gover kept for {db.name} does not verify: {exc.message}",
+            "remove that file if you changed the database's key on purpose",
+        ) from None
 
 
 def _fork(db: SumDB, old: tlog.Tree, new: tlog.Tree, source: str, why: str) -> VerificationError:
