@@ -346,6 +346,8 @@ def test_gosumdb_parsing() -> None:
         "sum.example.org",  # an unknown name without a key
         "sum.golang.org https://a https://b",  # too many fields
         "sum.golang.org+033de0ae",
+        "sum.golang.org http://sum.example.org",  # plain http off loopback
+        "sum.golang.org ftp://sum.example.org",
     ],
 )
 def test_bad_gosumdb_is_a_config_error(value: str) -> None:

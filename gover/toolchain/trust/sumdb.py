@@ -93,6 +93,12 @@ class SumDB:
                 "use the name its key was made for",
             )
         if len(fields) == 2:
+            from gover.toolchain.download import check_url
+
+            try:
+                check_url(fields[1])
+            except NetworkError as exc:
+                raise ConfigError(f"GOSUMDB={value!r}: {exc.message}", exc.hint) from None
             return cls(name=name, key=verifier.text, url=fields[1].rstrip("/"), direct=True)
         return cls(name=name, key=verifier.text, url=f"https://{name}")
 
