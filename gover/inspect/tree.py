@@ -94,7 +94,7 @@ def check(cfg: Config, root: Path) -> TreeCheck:
     mine = adopt.tree_files(root, mv)
     h1 = dirhash.hash1(mine)
     try:
-        proof = sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=adopt.proxies())
+        proof = sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=adopt.goproxy())
     except NetworkError as exc:
         raise NetworkError(
             f"cannot tell whether {root} is the official go{found.version}: {exc.message}",

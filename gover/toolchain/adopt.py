@@ -295,11 +295,12 @@ def proxies() -> list[str]:
 
 def tree_files(root: Path, mv: str) -> list[tuple[str, str]]:
     """The tree's files as the module zip would name them, with their SHA-256, minus the
-    markers other tools add (golang.org/dl's .unpacked-success)."""
+    markers other tools add (golang.org/dl's .unpacked-success)..."""
     from gover.toolchain.trust import dirhash
 
     prefix = dirhash.module_prefix(mv)
-    drop = {prefix + name for name in FOREIGN_MARKERS}
+    # ...and gover's own receipt and marker, when the tree is an install in the store.
+    drop = {prefix + name for name in FOREIGN_MARKERS | {RECEIPT_NAME, STORE_MARKER}}
     return _module_files((n, h) for n, h in dirhash.tree_files(root, mv) if n not in drop)
 
 

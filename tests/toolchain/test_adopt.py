@@ -10,87 +10,25 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.support import adopttrees, modproxy
+from tests.support import modproxy
+from tests.support.adopttrees import (
+    CHANGED,
+    World,
+    adopt_world,
+    closed_port_url,
+    goenv_tree,
+    modcache_tree,
+    sdk_tree,
+)
 from tests.support.cli import go_run, run_gover
-from tests.support.httpserver import TestServer
-from tests.support.sumdb import TestSumDB
+
+__all__ = ["adopt_world"]  # the session fixture, shared with tests/inspect/test_verify_tree.py
 
 DEBIAN = Path("/usr/lib/go-1.19")
-CHANGED = "src/fmt/print.go"
-
-
-@dataclass(frozen=True)
-class World:
-    goroot: Path  # the unpacked go1.22.10 archive (read-only: clone it)
-    modcache: Path  # a GOMODCACHE real go filled by switching to go1.21.13
-    proxy: Path  # the file:// module proxy
-    zips: dict[str, modproxy.ModuleZip]
-    db: TestSumDB
-    db_url: str
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = {
-            "GOSUMDB": self.db.gosumdb(self.db_url),
-            "GOVER_VERIFY_SUMDB": "auto",
-            "GOPROXY": self.proxy.as_uri(),
-        }
-        env.update(extra)
-        return env
-
-
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture(scope="session")
-def adopt_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    base = tmp_path_factory.mktemp("adopt world")
-    goroot = modproxy.goroot("1.22.10")
-    proxy = base / "proxy"
-    zips = modproxy.build_tree(proxy)
-    modcache = base / "modcache"
-    adopttrees.go_unpacked_modcache(
-        goroot / "bin" / "go", "1.21.13", proxy, modcache, base / "gohome"
-    )
-    db = TestSumDB()
-    db.add_filler(300)  # proofs cross a tile boundary
-    for z in zips.values():
-        db.add(modproxy.MODULE, z.mv, z.sum_lines())
-    db.add_filler(5)
-    served = base / "sumdb"
-    served.mkdir()
-    db.write(served)
-    with TestServer(served) as server:
-        yield World(goroot, modcache, proxy, zips, db, server.url.rstrip("/"))
-
-
-def sdk_tree(world: World, home: Path) -> Path:
-    """~/sdk/go1.22.10 as golang.org/dl leaves it (with its .unpacked-success marker)."""
-    tree = adopttrees.clone(world.goroot, home / "sdk" / "go1.22.10")
-    (tree / ".unpacked-success").write_text("")
-    return tree
-
-
-def modcache_tree(world: World, home: Path) -> Path:
-    cache = adopttrees.clone(world.modcache, home / "go" / "pkg" / "mod")
-    return cache / "golang.org" / f"toolchain@{modproxy.module_version('1.21.13')}"
-
-
-def goenv_tree(world: World, home: Path) -> Path:
-    """~/.goenv/versions/1.22.10 with one file changed."""
-    tree = adopttrees.clone(world.goroot, home / ".goenv" / "versions" / "1.22.10")
-    adopttrees.replace_file(tree / CHANGED, (tree / CHANGED).read_bytes() + b"\n// changed\n")
-    return tree
 
 
 def store_entries() -> list[str]:
