@@ -232,6 +232,15 @@ def test_direct_or_an_explicit_url_skips_the_proxies(site: Site) -> None:
     assert asked and all(p.startswith("/good/") for p in asked)
 
 
+@pytest.mark.parametrize("var", ["GONOPROXY", "GOPRIVATE"])
+def test_a_database_matched_by_gonoproxy_is_asked_directly(site: Site, var: str) -> None:
+    before = len(site.server.requests)
+    db = site.sumdb("good", direct=False)
+    sumdb.lookup(CFG, db, MODULE, MV, proxies=[site.server.url + "proxy"], environ={var: "sumdb.*"})
+    asked = [p for _, p, _ in site.server.requests[before:]]
+    assert asked and all(p.startswith("/good/") for p in asked)
+
+
 def test_unreachable_database_is_a_network_error() -> None:
     db = sumdb.SumDB("sumdb.test", SigningKey("sumdb.test").vkey, "http://127.0.0.1:9")
     with pytest.raises(NetworkError):

@@ -315,16 +315,24 @@ def lookup(
     version: str,
     *,
     proxies: Sequence[ProxyEntry] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> Proof:
     """The go.sum hashes of module@version, proven by `db` (see the module docstring).
 
     `proxies`: GOPROXY entries in order, each a URL (`,`: only 404/410 moves on) or
-    (URL, True) (`|`: any error moves on); "direct"/"off" stop the walk. VerificationError on
+    (URL, True) (`|`: any error moves on); "direct"/"off" stop the walk, and so does a
+    GONOPROXY/GOPRIVATE pattern matching the database's name (`environ`, default os.environ).
+    VerificationError on
     any failed proof; NetworkError when the database cannot be reached.
     """
     from gover.toolchain.download import fetch_bytes
 
     verifier = note.parse_verifier(db.key)
+    env = os.environ if environ is None else environ
+    # cmd/go: a database whose name GONOPROXY (default GOPRIVATE) matches is asked directly.
+    noproxy = env.get("GONOPROXY") or env.get("GOPRIVATE", "")
+    if noproxy and match_prefix_patterns(noproxy, db.name):
+        proxies = ()
     base = _base_url(cfg, db, proxies)
     url = _join(base, f"lookup/{_escape(module, 'module path')}@{_escape(version, 'version')}")
     try:
@@ -390,7 +398,7 @@ def check_tree(
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(dirhash.tree_hash, root, mv)
         try:
-            proof = lookup(cfg, db, module, mv, proxies=proxies)
+            proof = lookup(cfg, db, module, mv, proxies=proxies, environ=env)
         except NetworkError as exc:
             hashing.cancel()
             _missing(policy, mv, str(exc))
