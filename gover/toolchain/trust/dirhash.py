@@ -125,13 +125,14 @@ def _sha256_file(path: str) -> str:
         raise io_error("hash", path, exc, kind=VerificationError) from None
     hasher = hashlib.sha256()
     try:
-        with os.fdopen(fd, "rb", buffering=0) as fh:
-            buf = bytearray(_CHUNK)
-            view = memoryview(buf)
-            while n := fh.readinto(buf):
-                hasher.update(view[:n])
+        # os.read allocates only what it reads (no zero-filled buffer per file): most of a Go
+        # tree is small files, where per-file overhead is the cost.
+        while chunk := os.read(fd, _CHUNK):
+            hasher.update(chunk)
     except OSError as exc:
         raise io_error("read", path, exc, kind=VerificationError) from None
+    finally:
+        os.close(fd)
     return hasher.hexdigest()
 
 
