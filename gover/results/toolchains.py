@@ -82,13 +82,13 @@ class Installed:
     proofs: tuple[str, ...] = ()  # as the receipt says: "sha256 …", "gpg …", "sumdb …"
 
     def note(self) -> str | None:
-        """Where the bytes and their hash came from, and what proved them, for stderr."""
+        """Where the bytes and their hash came from, for stderr (what proved them is on the
+        stdout line, and every proof in full in --json and the receipt)."""
         if not self.url:
             return None
         served = f"{self.url} ({self.source})" if self.source else self.url
         hashes = f"; SHA-256 from {self.index_url}" if self.index_url else ""
-        proven = "; proofs: " + ", ".join(self.proofs) if self.proofs else ""
-        return f"go {self.version}: archive from {served}{hashes}{proven}"
+        return f"go {self.version}: archive from {served}{hashes}"
 
     def line(self) -> str:
         if self.status == "already-installed":
