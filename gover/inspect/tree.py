@@ -91,7 +91,7 @@ def check(cfg: Config, root: Path) -> TreeCheck:
     why = sumdb.skipped(TOOLCHAIN_MODULE, os.environ)
     if why is not None:
         raise GoverError(f"{root}: the checksum database is not asked ({why}); cannot tell")
-    mine = adopt.tree_files(root, mv)
+    mine = dirhash.tree_files(root, mv)
     h1 = dirhash.hash1(mine)
     try:
         proof = sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=adopt.goproxy())
@@ -188,4 +188,3 @@ def official_files(cfg: Config, mv: str, db_h1: str) -> tuple[dict[str, str], st
     if not errors:
         errors.append("GOPROXY names no proxy")
     raise GoverError("the official file list is not available (" + "; ".join(errors) + ")")
-

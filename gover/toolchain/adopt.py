@@ -21,7 +21,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ from gover.constants import (
 )
 from gover.errors import GoverError, InstallError, NetworkError, UsageError, VerificationError
 from gover.toolchain import store
+from gover.toolchain.trust import dirhash
 from gover.versions import GoVersion
 
 if TYPE_CHECKING:
@@ -48,12 +49,13 @@ Status = Literal["vouched", "differs", "unverified", "distro", "unknown"]
 Outcome = Literal["adopted", "linked", "already-installed"]
 
 # What other tools leave in a Go tree that no Go release holds: golang.org/dl's marker.
-FOREIGN_MARKERS = frozenset({".unpacked-success"})
 FIRST_MODULE_RELEASE = GoVersion.parse("1.21.0")  # toolchain modules start here
 DISTRO_NOTE = "differs from the official release by design"
 _VERSION_LIMIT = 4096
 _COPY_CHUNK = 1 << 20
-_MOD_DIR = re.compile(r"^v0\.0\.1-go(?P<ver>[0-9][0-9a-z.]*?)\.(?P<os>[a-z0-9]+)-(?P<arch>[a-z0-9]+)$")
+_MOD_DIR = re.compile(
+    r"^v0\.0\.1-go(?P<ver>[0-9][0-9a-z.]*?)\.(?P<os>[a-z0-9]+)-(?P<arch>[a-z0-9]+)$"
+)
 _DIR_FLAGS = (
     os.O_RDONLY
     | getattr(os, "O_DIRECTORY", 0)
@@ -105,8 +107,6 @@ class Scanned:
 def module_version(found: Found) -> str | None:
     """The toolchain module version of a tree (`v0.0.1-go1.22.10.linux-amd64`), or None when
     Go published none for it (before go1.21.0, or not a release)."""
-    from gover.toolchain.trust import dirhash
-
     v = found.version
     if v is None or not (v.is_release or v.is_prerelease) or v < FIRST_MODULE_RELEASE:
         return None
@@ -293,25 +293,6 @@ def proxies() -> list[str]:
     return out
 
 
-def tree_files(root: Path, mv: str) -> list[tuple[str, str]]:
-    """The tree's files as the module zip would name them, with their SHA-256, minus the
-    markers other tools add (golang.org/dl's .unpacked-success)..."""
-    from gover.toolchain.trust import dirhash
-
-    prefix = dirhash.module_prefix(mv)
-    # ...and gover's own receipt and marker, when the tree is an install in the store.
-    drop = {prefix + name for name in FOREIGN_MARKERS | {RECEIPT_NAME, STORE_MARKER}}
-    return _module_files((n, h) for n, h in dirhash.tree_files(root, mv) if n not in drop)
-
-
-def _module_files(files: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """One entry per zip name. Real go, unpacking a toolchain module into the module cache,
-    puts each `_go.mod` back as a `go.mod` beside it (same bytes), and both map to the zip's
-    `_go.mod`: identical pairs are one file of the module. Pairs that differ stay (and so
-    the dirhash differs: such a tree is not the module as published)."""
-    return sorted(set(files))
-
-
 def _read_ziphash(path: Path) -> str | None:
     try:
         text = fsutil.read_capped(path, 256, follow_symlinks=False).decode("ascii").strip()
@@ -360,9 +341,7 @@ def judge(cfg: Config, found: Found, h1: str | None = None, proof_text: str = ""
 
 
 def _hash_tree(root: Path, mv: str) -> str:
-    from gover.toolchain.trust import dirhash
-
-    return dirhash.hash1(tree_files(root, mv))
+    return dirhash.tree_hash(root, mv)
 
 
 def scan(cfg: Config) -> list[Scanned]:
@@ -468,7 +447,7 @@ def _copy_dir(job: _Copy, dir_fd: int, rel: str, out_dir: Path) -> None:
                     entries = sorted(it, key=lambda e: e.name)
                 for entry in entries:
                     sub = f"{here}/{entry.name}" if here else entry.name
-                    if not here and entry.name in FOREIGN_MARKERS | {RECEIPT_NAME, STORE_MARKER}:
+                    if not here and entry.name in dirhash.NOT_RELEASE_FILES:
                         continue  # another tool's marker, or gover's own names
                     job.count(sub)
                     mode = entry.stat(follow_symlinks=False).st_mode
@@ -476,7 +455,9 @@ def _copy_dir(job: _Copy, dir_fd: int, rel: str, out_dir: Path) -> None:
                         try:
                             child = os.open(entry.name, _DIR_FLAGS, dir_fd=fd)
                         except OSError as exc:
-                            raise job.refuse(sub, f"cannot be read ({fsutil_reason(exc)})") from None
+                            raise job.refuse(
+                                sub, f"cannot be read ({fsutil_reason(exc)})"
+                            ) from None
                         (out / entry.name).mkdir(0o755)
                         work.append((child, sub, out / entry.name))
                     elif stat.S_ISREG(mode):
@@ -491,8 +472,9 @@ def _copy_dir(job: _Copy, dir_fd: int, rel: str, out_dir: Path) -> None:
                         job.links.append(sub)
                     else:
                         raise job.refuse(
-                            sub, f"is {fsutil.file_kind(mode)} (only files, directories and "
-                            "symlinks in the tree are taken)"
+                            sub,
+                            f"is {fsutil.file_kind(mode)} (only files, directories and "
+                            "symlinks in the tree are taken)",
                         )
             finally:
                 if fd != dir_fd:
@@ -536,14 +518,12 @@ def copy_tree(source: Path, dest: Path) -> _Copy:
 
 
 def _copy_h1(job: _Copy, mv: str) -> str:
-    from gover.toolchain.trust import dirhash
-
     named = []
     for rel, digest in job.files:
         name = dirhash.zip_name(rel, mv)
         if name is not None:
             named.append((name, digest))
-    return dirhash.hash1(_module_files(named))
+    return dirhash.hash1(dirhash.module_files(named))
 
 
 # --------------------------------------------------------------------------- adopting
@@ -576,7 +556,9 @@ def _source_dir(path: Path) -> Path:
     given = Path(os.path.abspath(path.expanduser()))
     real = Path(os.path.realpath(given))
     if not real.is_dir():
-        raise UsageError(f"{given}: not a directory", "give the root of a Go tree (it holds bin/go)")
+        raise UsageError(
+            f"{given}: not a directory", "give the root of a Go tree (it holds bin/go)"
+        )
     if not (real / "bin" / "go").is_file():
         raise UsageError(f"{given}: no bin/go here, not a Go tree", "give the root of a Go tree")
     store_dir = os.path.realpath(paths.versions_dir())
@@ -663,4 +645,3 @@ def adopt(
             store.discard(staging)
     outcome: Outcome = "linked" if link else "adopted"
     return Adopted(version, root, source, outcome, verdict, link, time.monotonic() - started)
-

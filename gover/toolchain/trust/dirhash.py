@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gover.constants import TOOLCHAIN_MODULE
+from gover.constants import RECEIPT_NAME, STORE_MARKER, TOOLCHAIN_MODULE
 from gover.errors import VerificationError, io_error
 from gover.fsutil import open_regular
 
@@ -182,15 +182,29 @@ def _walk(root: Path, mv: str) -> list[tuple[str, str]]:
     return found
 
 
+# Top-level files that tools put into a Go tree and that are no part of the release: gover's
+# receipt and marker (a tree in the store), golang.org/dl's `.unpacked-success`.
+NOT_RELEASE_FILES = frozenset({RECEIPT_NAME, STORE_MARKER, ".unpacked-success"})
+
+
 def tree_files(root: Path, mv: str) -> list[tuple[str, str]]:
     """(zip name, sha256 hex) of every file of the GOROOT `root` that module `mv`'s zip would
-    hold, read in parallel. A FIFO, device or unreadable file is a VerificationError naming it."""
-    paths = _walk(root, mv)
+    hold, sorted, read in parallel. A FIFO, device or unreadable file is a VerificationError
+    naming it. Real go, unpacking a toolchain module into its cache, puts a `go.mod` copy
+    beside each `_go.mod`: both name the zip's `_go.mod`, and an identical pair is one file
+    (a pair that differs stays two, so the hash differs: not the module as published)."""
+    drop = {module_prefix(mv) + name for name in NOT_RELEASE_FILES}
+    paths = [(name, path) for name, path in _walk(root, mv) if name not in drop]
     if not paths:
         return []
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         digests = list(pool.map(_sha256_file, [p for _, p in paths]))
-    return [(name, digest) for (name, _), digest in zip(paths, digests, strict=True)]
+    return module_files((name, digest) for (name, _), digest in zip(paths, digests, strict=True))
+
+
+def module_files(files: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(zip name, sha256) pairs as the module holds them: sorted, an identical pair once."""
+    return sorted(set(files))
 
 
 def tree_hash(root: Path, mv: str) -> str:
