@@ -738,7 +738,7 @@ def _check_go111module(lay: Layers) -> Iterator[Finding]:
         )
 
 
-def _quoted_split(text: str) -> list[str] | None:
+def quoted_split(text: str) -> list[str] | None:
     """cmd/internal/quoted.Split: space-separated fields, a field may be wholly quoted with
     ' or "; None on an unterminated quote."""
     out: list[str] = []
@@ -769,7 +769,7 @@ def _check_goflags(lay: Layers) -> Iterator[Finding]:
     s = lay.get("GOFLAGS")
     if s is None:
         return
-    fields = _quoted_split(s.value)
+    fields = quoted_split(s.value)
     problem = ""
     if fields is None:
         problem = (

@@ -20,7 +20,7 @@ from pathlib import Path
 from gover.config import Config
 from gover.constants import MAX_ARCHIVE_MEMBERS, MAX_UNPACKED_BYTES, TOOLCHAIN_MODULE
 from gover.errors import GoverError, NetworkError, UsageError, VerificationError
-from gover.toolchain import adopt
+from gover.toolchain import adopt, proxy
 
 MAX_ZIP_BYTES = 1 << 30  # a toolchain module zip is ~70-100 MB
 _CHUNK = 1 << 20
@@ -85,16 +85,19 @@ def check(cfg: Config, root: Path) -> TreeCheck:
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory", "give the root of a Go toolchain (GOROOT)")
     found, mv = _module_of(root)
-    db = sumdb.SumDB.from_env(os.environ)
+    env = proxy.go_env()  # GOSUMDB & co. from the environment or `go env -w`, as go reads them
+    db = sumdb.SumDB.from_env(env.values)
     if db is None:
         raise GoverError(f"{root}: GOSUMDB=off: no checksum database to ask; cannot tell")
-    why = sumdb.skipped(TOOLCHAIN_MODULE, os.environ)
+    why = sumdb.skipped(TOOLCHAIN_MODULE, env.values)
     if why is not None:
         raise GoverError(f"{root}: the checksum database is not asked ({why}); cannot tell")
     mine = dirhash.tree_files(root, mv)
     h1 = dirhash.hash1(mine)
     try:
-        proof = sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=adopt.goproxy())
+        proof = sumdb.lookup(
+            cfg, db, TOOLCHAIN_MODULE, mv, proxies=proxy.sumdb_proxies(env), environ=env.values
+        )
     except NetworkError as exc:
         raise NetworkError(
             f"cannot tell whether {root} is the official go{found.version}: {exc.message}",
@@ -172,7 +175,7 @@ def official_files(cfg: Config, mv: str, db_h1: str) -> tuple[dict[str, str], st
     from gover.toolchain.trust import dirhash
 
     errors: list[str] = []
-    for base in adopt.proxies():
+    for base in proxy.proxy_urls(proxy.go_env()):
         url = f"{base}/{TOOLCHAIN_MODULE}/@v/{mv}.zip"
         try:
             got = download.fetch_bytes(url, cfg, max_bytes=MAX_ZIP_BYTES, retries=1)

@@ -38,7 +38,7 @@ from gover.constants import (
     TOOLCHAIN_MODULE,
 )
 from gover.errors import GoverError, InstallError, NetworkError, UsageError, VerificationError
-from gover.toolchain import store
+from gover.toolchain import proxy, store
 from gover.toolchain.trust import dirhash
 from gover.versions import GoVersion
 
@@ -243,10 +243,11 @@ def _database(cfg: Config) -> tuple[object | None, str]:
 
     if cfg.verify_sumdb == "off":
         return None, "not checked (verify_sumdb = off)"
-    db = sumdb.SumDB.from_env(os.environ)
+    env = proxy.go_env().values  # GOSUMDB & co. from the environment or `go env -w`
+    db = sumdb.SumDB.from_env(env)
     if db is None:
         return None, "not checked (GOSUMDB=off)"
-    why = sumdb.skipped(TOOLCHAIN_MODULE, os.environ)
+    why = sumdb.skipped(TOOLCHAIN_MODULE, env)
     if why is not None:
         return None, f"not checked ({why})"
     return db, ""
@@ -262,35 +263,13 @@ def _lookup(cfg: Config, mv: str) -> tuple[Proof | None, str]:
         return None, why
     assert isinstance(db, sumdb.SumDB)
     try:
-        return sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=goproxy()), ""
+        env = proxy.go_env()
+        proof = sumdb.lookup(
+            cfg, db, TOOLCHAIN_MODULE, mv, proxies=proxy.sumdb_proxies(env), environ=env.values
+        )
+        return proof, ""
     except NetworkError as exc:
         return None, f"cannot tell: {exc.message}"
-
-
-def goproxy() -> list[tuple[str, bool]]:
-    """GOPROXY as go reads it: (entry, any error falls through) in order, `direct` and
-    `off` kept (the checksum database client stops at them)."""
-    from gover.constants import DEFAULT_GOPROXY
-
-    text = os.environ.get("GOPROXY") or DEFAULT_GOPROXY
-    out: list[tuple[str, bool]] = []
-    for m in re.finditer(r"([^,|]+)([,|]?)", text):
-        entry = m[1].strip()
-        if entry:
-            out.append((entry if entry in ("direct", "off") else entry.rstrip("/"), m[2] == "|"))
-    return out
-
-
-def proxies() -> list[str]:
-    """The GOPROXY entries that can serve the toolchain module, up to `off` (`direct` is no
-    source for it)."""
-    out = []
-    for entry, _any in goproxy():
-        if entry == "off":
-            break
-        if entry != "direct":
-            out.append(entry)
-    return out
 
 
 def _read_ziphash(path: Path) -> str | None:

@@ -181,18 +181,9 @@ def _sumdb_tree_proof(cfg: Config, staging: Path, version: GoVersion) -> str | N
     plat = host()
     mv = dirhash.module_version(version, plat.goos, plat.goarch)
     found = sumdb.check_tree(
-        cfg, staging, mv, proxies=_sumdb_proxies(env.values), environ=env.values
+        cfg, staging, mv, proxies=proxy.sumdb_proxies(env), environ=env.values
     )
     return found.line if found is not None else None
-
-
-def _sumdb_proxies(values: Mapping[str, str]) -> list[tuple[str, bool]]:
-    """The GOPROXY entries for the checksum database's proxy relay (go asks the proxies
-    first); none when GOPROXY does not parse (the database itself is asked then)."""
-    from gover.toolchain import proxy
-
-    entries = proxy.parse_goproxy(values.get("GOPROXY", ""))
-    return [(e.url, e.any_error) for e in entries]
 
 
 def _obtain(

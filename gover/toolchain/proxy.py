@@ -169,12 +169,30 @@ def parse_goproxy(value: str) -> list[Entry]:
     return entries
 
 
+def sumdb_proxies(env: GoEnv) -> list[tuple[str, bool]]:
+    """GOPROXY's entries for the checksum database's proxy relay, (URL, any error falls
+    through) in order, direct/off kept (go asks the proxies first and stops at them)."""
+    return [(e.url, e.any_error) for e in parse_goproxy(env.get("GOPROXY"))]
+
+
+def proxy_urls(env: GoEnv) -> list[str]:
+    """The GOPROXY entries that can serve the toolchain module, up to `off` (`direct` is no
+    source for it)."""
+    out = []
+    for e in parse_goproxy(env.get("GOPROXY")):
+        if e.url == "off":
+            break
+        if e.url != "direct":
+            out.append(e.url)
+    return out
+
+
 def plan(env: GoEnv) -> Plan:
     """The GOPROXY list for golang.org/toolchain, or a ConfigError naming the setting that
     keeps gover from using a proxy for it."""
     from gover.doctor import govars
 
-    for flag in govars._quoted_split(env.get("GOFLAGS")) or []:
+    for flag in govars.quoted_split(env.get("GOFLAGS")) or []:
         key, eq, val = flag.lstrip("-").partition("=")
         if key == "insecure" and (not eq or val.lower() in ("1", "t", "true")):
             raise ConfigError(
@@ -357,4 +375,6 @@ __all__ = [
     "module_url",
     "parse_goproxy",
     "plan",
+    "proxy_urls",
+    "sumdb_proxies",
 ]
