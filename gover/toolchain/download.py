@@ -190,7 +190,27 @@ def _file_path(url: str) -> Path:
 
 
 def _ssl_context(cfg: Config) -> ssl.SSLContext:
-    """cfg.ca_bundle, else $SSL_CERT_FILE / $SSL_CERT_DIR, else certifi (else system)."""
+    """cfg.ca_bundle, else $SSL_CERT_FILE / $SSL_CERT_DIR, else certifi (else system); one
+    context per CA setting for the whole run (loading certifi's bundle costs ~20 ms, and an
+    install makes several requests: index, archive, sidecar, signature, checksum database)."""
+    key = (
+        cfg.ca_bundle,
+        cfg.origins.get("ca_bundle", ""),
+        os.environ.get(constants.ENV_SSL_CERT_FILE, ""),
+        os.environ.get("SSL_CERT_DIR", ""),
+    )
+    with _SSL_LOCK:
+        context = _SSL_CONTEXTS.get(key)
+        if context is None:
+            context = _SSL_CONTEXTS[key] = _new_ssl_context(cfg)
+    return context
+
+
+_SSL_CONTEXTS: dict[tuple[str, str, str, str], ssl.SSLContext] = {}
+_SSL_LOCK = threading.Lock()
+
+
+def _new_ssl_context(cfg: Config) -> ssl.SSLContext:
     import ssl
 
     if cfg.ca_bundle:

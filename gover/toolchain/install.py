@@ -18,6 +18,7 @@ import re
 import stat
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +51,7 @@ from gover.versions import GoVersion, PinToken, VersionRequest
 
 if TYPE_CHECKING:
     from gover.select.resolve import Pin
+    from gover.toolchain import proxy as proxy_t
     from gover.toolchain.trust import sumdb as sumdb_t
 
 Status = Literal["installed", "reinstalled", "already-installed"]
@@ -398,28 +400,42 @@ def _install_proxy(
             return InstallResult(have.version, have.root, "already-installed")
         store.ensure_replaceable(version.name)
         info_url = proxy.fetch_info(cfg, plan, mv)  # "not on this proxy" before anything else
-        proof = None
-        if db is not None:  # the record proven before a byte of the zip is fetched
-            from gover.toolchain.trust import sumdb
+        # The record is looked up and proven (note, inclusion, consistency) while the zip
+        # downloads and unpacks into staging; nothing is committed before the proof is in
+        # and the zip's h1 and the .mod's match it.
+        with ThreadPoolExecutor(1, thread_name_prefix="gover-sumdb") as pool:
+            lookup = pool.submit(_proxy_proof, cfg, db, plan, mv)
+            try:
+                mod, mod_url = proxy.fetch_mod(cfg, plan, mv)
+                cache.downloads_dir()  # gover's own directory, or refused
+                filename = f"{TOOLCHAIN_MODULE.replace('/', '-')}@{mv}.zip"
+                zip_sha, url = proxy.download_zip(cfg, plan, mv, paths.download_file(filename))
+                try:
+                    fd = open_regular(paths.download_file(filename))
+                except OSError as exc:
+                    raise io_error("read", paths.download_file(filename), exc) from None
 
-            entries = [(e.url, e.any_error) for e in plan.entries]
-            proof = sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=entries)
-        mod, mod_url = proxy.fetch_mod(cfg, plan, mv)
-        if proof is not None and proof.gomod_h1 and dirhash.gomod_hash(mod) != proof.gomod_h1:
-            raise VerificationError(
-                f"{mod_url}: hashes to {dirhash.gomod_hash(mod)}, but the checksum database "
-                f"{proof.db} records {proof.gomod_h1} for {TOOLCHAIN_MODULE}@{mv}/go.mod",
-                "the proxy serves altered files; nothing was installed",
-            )
-        cache.downloads_dir()  # gover's own directory, or refused
-        filename = f"{TOOLCHAIN_MODULE.replace('/', '-')}@{mv}.zip"
-        _sha, url = proxy.download_zip(cfg, plan, mv, paths.download_file(filename))
-        try:
-            fd = open_regular(paths.download_file(filename))
-        except OSError as exc:
-            raise io_error("read", paths.download_file(filename), exc) from None
-        with os.fdopen(fd, "rb") as fh:
-            receipt = _extract_module_and_commit(fh, url, mv, version, proof, info_url, filename)
+                def proven() -> sumdb_t.Proof | None:
+                    proof = lookup.result()
+                    if proof is not None and proof.gomod_h1:
+                        got = dirhash.gomod_hash(mod)
+                        if got != proof.gomod_h1:
+                            raise VerificationError(
+                                f"{mod_url}: hashes to {got}, but the checksum database "
+                                f"{proof.db} records {proof.gomod_h1} for "
+                                f"{TOOLCHAIN_MODULE}@{mv}/go.mod",
+                                "the proxy serves altered files; nothing was installed",
+                            )
+                    return proof
+
+                with os.fdopen(fd, "rb") as fh:
+                    receipt = _extract_module_and_commit(
+                        fh, url, mv, version, proven, info_url, filename, zip_sha
+                    )
+            except BaseException:
+                if lookup.done() and lookup.exception() is not None:
+                    lookup.result()  # a failed proof is the error to report, not what followed
+                raise
     status: Status = "reinstalled" if have is not None else "installed"
     return InstallResult(
         version,
@@ -436,20 +452,34 @@ def _install_proxy(
     )
 
 
+def _proxy_proof(
+    cfg: Config, db: sumdb_t.SumDB | None, plan: proxy_t.Plan, mv: str
+) -> sumdb_t.Proof | None:
+    """The database's proven record of the toolchain module (None when none is asked)."""
+    if db is None:
+        return None
+    from gover.toolchain.trust import sumdb
+
+    entries = [(e.url, e.any_error) for e in plan.entries]
+    return sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=entries)
+
+
 def _extract_module_and_commit(
     fh: BinaryIO,
     url: str,
     mv: str,
     version: GoVersion,
-    proof: sumdb_t.Proof | None,
+    proven: Callable[[], sumdb_t.Proof | None],
     info_url: str,
     filename: str,
+    zip_sha256: str,
 ) -> store.Receipt:
     from gover.toolchain.trust import dirhash
 
     staging = store.new_staging(version.name)
     try:
         stats = archive.extract(fh, staging, name=url, module=dirhash.module_prefix(mv).rstrip("/"))
+        proof = proven()
         if proof is not None:
             h1 = dirhash.hash1(stats.entries)
             if h1 != proof.h1:
@@ -465,7 +495,7 @@ def _extract_module_and_commit(
             version=version.name,
             url=url,
             filename=filename,
-            sha256=stats.sha256,
+            sha256=zip_sha256,
             signer="unsigned",
             installed_at=_now(),
             source=f"proxy {base}",

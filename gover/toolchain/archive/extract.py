@@ -29,6 +29,7 @@ import hashlib
 import os
 import queue
 import stat
+import struct
 import tarfile
 import threading
 import time
@@ -175,6 +176,17 @@ class _Tree(Rules):
             self.sha256,
             tuple(self.entries) if self.module else (),
         )
+
+    def data_filter(self, member: tarfile.TarInfo, rel: str, raw: str) -> None:
+        """A module zip holds no symlinks (refused before anything is made), so no path in
+        its tree resolves anywhere but where it reads: the defence-in-depth check is the
+        lexical one, without tarfile's two realpath() walks per member (~0.5 s of ~10,000)."""
+        if not self.module or self.links:
+            super().data_filter(member, rel, raw)
+            return
+        full = os.path.normpath(self.prefix + rel)
+        if not full.startswith(self.prefix) or os.path.isabs(rel):
+            self.report.member(raw, "is refused: its path leaves the destination")
 
     def _new(self, rel: str, raw: str) -> None:
         """Refuse a second member for `rel`, and make sure its parent directory exists."""
@@ -672,11 +684,15 @@ def _module_rel(rel: str) -> str:
 
 
 def _extract_zip(fh: BinaryIO, tree: _Tree, report: Reporter) -> None:
-    hasher = hashlib.sha256()
-    fh.seek(0)
-    while chunk := fh.read(_READ_SIZE):
-        hasher.update(chunk)
-    tree.sha256 = hasher.hexdigest()
+    if not tree.module:
+        # A release .zip: the SHA-256 of the bytes read here is compared with the verified
+        # one. A module zip has no such hash (its proof is the h1 of the entries, taken from
+        # the very bytes written): its caller has the download's own SHA-256.
+        hasher = hashlib.sha256()
+        fh.seek(0)
+        while chunk := fh.read(_READ_SIZE):
+            hasher.update(chunk)
+        tree.sha256 = hasher.hexdigest()
     fh.seek(0)
     try:
         zf = zipfile.ZipFile(fh)
@@ -705,17 +721,31 @@ _ZipJob = tuple[zipfile.ZipInfo, str, int, bool]
 
 
 def _zip_write_all(zf: zipfile.ZipFile, jobs: list[_ZipJob], tree: _Tree, report: Reporter) -> None:
+    """Write the checked files with a few threads, each taking batches of ~1 MiB of members
+    (one future per batch, not per file: a Go tree is ~10,000 mostly small files)."""
     if not jobs:
         return
-    if _ZIP_WORKERS <= 1 or len(jobs) == 1:
-        done = [_zip_write(zf, job, tree, report) for job in jobs]
+    batches: list[list[_ZipJob]] = [[]]
+    size = 0
+    for job in jobs:
+        if size >= _CHUNK_SIZE:
+            batches.append([])
+            size = 0
+        batches[-1].append(job)
+        size += job[0].file_size
+
+    def write(batch: list[_ZipJob]) -> list[tuple[str, str | None, int]]:
+        return [_zip_write(zf, job, tree, report) for job in batch]
+
+    if _ZIP_WORKERS <= 1 or len(batches) == 1:
+        done = [item for batch in batches for item in write(batch)]
     else:
         with ThreadPoolExecutor(_ZIP_WORKERS, thread_name_prefix="gover-unzip") as pool:
-            futures = [pool.submit(_zip_write, zf, job, tree, report) for job in jobs]
+            futures = [pool.submit(write, batch) for batch in batches]
             done = []
             try:
                 for future in futures:  # the first failure in archive order is the one named
-                    done.append(future.result())
+                    done.extend(future.result())
             except BaseException:
                 for future in futures:
                     future.cancel()
@@ -828,25 +858,58 @@ def _zip_copy(
     hasher: hashlib._Hash | None = None,
 ) -> int:
     """Copy one member, counting real bytes: a header that lies cannot bust the cap (every
-    declared size was counted against it before writing); hashing them when `hasher` is given."""
-    written = 0
+    declared size was counted against it before writing); hashing them when `hasher` is given.
+
+    The member's bytes are read with pread() at its offset (no shared file position, so the
+    writer threads never wait on each other), inflated in one call by the best backend
+    (ISA-L: ~2.5x zlib) bounded by the declared size, and checked against the CRC-32, as
+    zipfile would."""
+    data = _zip_member_bytes(zf, info, report)
+    if hasher is not None:
+        hasher.update(data)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    return len(data)
+
+
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # signature ... name length, extra length
+
+
+def _zip_member_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, report: Reporter) -> bytes:
+    raw_name = info.filename
+    assert zf.fp is not None
+    src = zf.fp.fileno()
     try:
-        with zf.open(info) as src:
-            while chunk := src.read(_CHUNK_SIZE):
-                written += len(chunk)
-                if written > info.file_size:
-                    report.member(
-                        info.filename,
-                        f"unpacks to more bytes than it declares ({info.file_size})",
-                    )
-                if hasher is not None:
-                    hasher.update(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view) :]
-    except _ZIP_ERRORS as exc:
-        report.member(info.filename, f"is corrupt ({exc})")
-    return written
+        head = os.pread(src, _LOCAL_HEADER.size, info.header_offset)
+        if len(head) != _LOCAL_HEADER.size:
+            raise zipfile.BadZipFile("truncated local header")
+        fields = _LOCAL_HEADER.unpack(head)
+        if fields[0] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad local header signature")
+        name_len, extra_len = fields[9], fields[10]
+        encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
+        name = os.pread(src, name_len, info.header_offset + _LOCAL_HEADER.size)
+        if name != info.orig_filename.encode(encoding, "surrogateescape"):
+            raise zipfile.BadZipFile("local header names another file than the directory")
+        start = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+        packed = os.pread(src, info.compress_size, start)
+        if len(packed) != info.compress_size:
+            raise zipfile.BadZipFile("member data cut short")
+        if info.compress_type == zipfile.ZIP_STORED:
+            data = packed
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = _backend.decompressobj(-15)
+            data = inflater.decompress(packed, info.file_size + 1)
+        else:
+            raise zipfile.BadZipFile(f"compression method {info.compress_type} is not deflate")
+    except (*_ZIP_ERRORS, _backend.error, OSError, UnicodeError) as exc:
+        report.member(raw_name, f"is corrupt ({exc})")
+    if len(data) > info.file_size:
+        report.member(raw_name, f"unpacks to more bytes than it declares ({info.file_size})")
+    if zlib.crc32(data) != info.CRC:
+        report.member(raw_name, "is corrupt (CRC-32 mismatch)")
+    return data
 
 
 # --------------------------------------------------------------------------- entry
