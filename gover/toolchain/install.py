@@ -151,41 +151,57 @@ def _extract_and_commit(
     cfg: Config, fh: BinaryIO, name: str, sha256: str, version: GoVersion, receipt: store.Receipt
 ) -> store.Receipt:
     """Extract a verified release archive into staging, prove the tree with the checksum
-    database too (the third proof, by cfg.verify_sumdb) and commit it; the receipt written."""
-    staging = store.new_staging(version.name)
-    try:
-        stats = archive.extract(fh, staging, name=name)
-        if stats.sha256 and stats.sha256 != sha256:
-            raise VerificationError(
-                f"{name}: the bytes extracted have SHA-256 {stats.sha256}, not {sha256}; "
-                "the file changed after it was verified (nothing was installed)",
-                "retry; if it happens again, check who else writes to gover's cache",
-            )
-        _check_tree_version(staging, name, version)
-        proof = _sumdb_tree_proof(cfg, staging, version)
-        if proof is not None:
-            receipt = dataclasses.replace(receipt, proofs=(*receipt.proofs, proof))
-        store.commit(staging, version.name, receipt)
-        return receipt
-    finally:
-        store.discard(staging)
-
-
-def _sumdb_tree_proof(cfg: Config, staging: Path, version: GoVersion) -> str | None:
-    """The checksum database's proof of an unpacked release (the module zip holds the same
-    files), by cfg.verify_sumdb; None when off or (under auto) not available."""
-    if cfg.verify_sumdb == "off":
-        return None
+    database too (the third proof, by cfg.verify_sumdb: the record looked up while the
+    archive unpacks, the files hashed as they are written) and commit it."""
     from gover.toolchain import proxy
     from gover.toolchain.trust import dirhash, sumdb
 
-    env = proxy.go_env()
     plat = host()
     mv = dirhash.module_version(version, plat.goos, plat.goarch)
-    found = sumdb.check_tree(
-        cfg, staging, mv, proxies=proxy.sumdb_proxies(env), environ=env.values
-    )
-    return found.line if found is not None else None
+    staging = store.new_staging(version.name)
+    with ThreadPoolExecutor(1, thread_name_prefix="gover-sumdb") as pool:
+        proving = None
+        if cfg.verify_sumdb != "off":
+            env = proxy.go_env()
+            proving = pool.submit(
+                sumdb.policy_lookup,
+                cfg,
+                mv,
+                proxies=proxy.sumdb_proxies(env),
+                environ=env.values,
+            )
+        try:
+            stats = archive.extract(fh, staging, name=name, hash_files=proving is not None)
+            if stats.sha256 and stats.sha256 != sha256:
+                raise VerificationError(
+                    f"{name}: the bytes extracted have SHA-256 {stats.sha256}, not {sha256}; "
+                    "the file changed after it was verified (nothing was installed)",
+                    "retry; if it happens again, check who else writes to gover's cache",
+                )
+            _check_tree_version(staging, name, version)
+            proof = proving.result() if proving is not None else None
+            if proof is not None:
+                sumdb.compare(name, _release_h1(stats, staging, mv), proof)
+                receipt = dataclasses.replace(receipt, proofs=(*receipt.proofs, proof.line))
+            store.commit(staging, version.name, receipt)
+            return receipt
+        finally:
+            store.discard(staging)
+
+
+def _release_h1(stats: archive.ExtractStats, staging: Path, mv: str) -> str:
+    """The h1 of an unpacked release's module subset: from the hashes taken while writing
+    (a .tar.gz without symlinks), else by reading the tree (dirhash.tree_hash)."""
+    from gover.toolchain.trust import dirhash
+
+    if stats.file_hashes and not stats.symlinks:
+        named = []
+        for rel, digest in stats.file_hashes:
+            zip_name = dirhash.zip_name(rel, mv)
+            if zip_name is not None and rel not in dirhash.NOT_RELEASE_FILES:
+                named.append((zip_name, digest))
+        return dirhash.hash1(dirhash.module_files(named))
+    return dirhash.tree_hash(staging, mv)
 
 
 def _obtain(

@@ -7,6 +7,7 @@ database is the test one, served over HTTP on 127.0.0.1 and named by GOSUMDB.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -76,3 +77,25 @@ def test_go_dev_install_under_auto_warns_when_the_database_is_unreachable(
     assert "not checked against the checksum database" in r.err
     receipt = json.loads((store_root() / "1.22.10" / ".gover-receipt.json").read_text())
     assert [p.split(" ")[0] for p in receipt["proofs"]] == ["sha256", "gpg"]
+
+
+def test_hashes_taken_while_unpacking_are_the_tree_hash(tmp_path: Path) -> None:
+    """A release install proves its tree from the hashes taken as each file is written;
+    they must give exactly what reading the tree back gives (dirhash.tree_hash)."""
+    from gover.toolchain import install
+    from gover.toolchain.archive import extract as archive
+    from gover.toolchain.trust import dirhash
+    from gover.versions import GoVersion
+    from tests.support import goarchives
+
+    dest = tmp_path / "tree"
+    dest.mkdir()
+    stats = archive.extract(goarchives.archive_path("1.21.13"), dest, hash_files=True)
+    assert len(stats.file_hashes) == stats.files > 9000
+    (dest / ".unpacked-success").write_text("")  # not a release file: left out by both
+    mv = dirhash.module_version(GoVersion.parse("1.21.13"), "linux", "amd64")
+    assert install._release_h1(stats, dest, mv) == dirhash.tree_hash(dest, mv)
+    # And it is not a constant: one file's hash changed changes it.
+    rel = stats.file_hashes[0][0]
+    changed = dataclasses.replace(stats, file_hashes=((rel, "0" * 64), *stats.file_hashes[1:]))
+    assert install._release_h1(changed, dest, mv) != dirhash.tree_hash(dest, mv)

@@ -115,6 +115,10 @@ class ExtractStats:
     # A module zip (extract(module=...)): (zip name, SHA-256 hex of its content) of every
     # member, as read while extracting, for the checksum database's h1 (dirhash.hash1).
     entries: tuple[tuple[str, str], ...] = ()
+    # extract(hash_files=True) of a release .tar.gz: (path in the tree, SHA-256 hex) of every
+    # regular file, taken from the bytes as they were written (the checksum database's h1
+    # without reading the tree again).
+    file_hashes: tuple[tuple[str, str], ...] = ()
 
 
 # --------------------------------------------------------------------------- gzip backend
@@ -165,6 +169,8 @@ class _Tree(Rules):
 
     module = False  # a toolchain module zip: hash every member, `_go.mod` back to `go.mod`
     entries: list[tuple[str, str]]
+    hash_files = False  # a release tar: record every regular file's SHA-256 (file_hashes)
+    file_hashes: list[tuple[str, str]]
 
     def stats(self) -> ExtractStats:
         return ExtractStats(
@@ -175,6 +181,7 @@ class _Tree(Rules):
             self.written,
             self.sha256,
             tuple(self.entries) if self.module else (),
+            tuple(self.file_hashes) if self.hash_files else (),
         )
 
     def data_filter(self, member: tarfile.TarInfo, rel: str, raw: str) -> None:
@@ -615,9 +622,15 @@ def _tar_members(
             path, perm = tree.add_file(rel, raw, member)
             mtime = member.mtime
             left = size
+            hasher = hashlib.sha256() if tree.hash_files else None
             while True:
                 views: list[memoryview] = []
                 got = stream.take(min(left, _BATCH_BYTES), views)
+                if hasher is not None:
+                    for view in views:
+                        hasher.update(view)
+                    if got == left:
+                        tree.file_hashes.append((rel, hasher.hexdigest()))
                 left -= got
                 batch.append((path, perm, mtime, views, not left, raw))
                 batch_bytes += got
@@ -942,8 +955,12 @@ def extract(
     max_bytes: int = MAX_UNPACKED_BYTES,
     max_depth: int = MAX_ARCHIVE_DEPTH,
     module: str | None = None,
+    hash_files: bool = False,
 ) -> ExtractStats:
     """Unpack the Go distribution `archive` into the empty directory `dest`, minus `go/`.
+
+    With `hash_files`, a .tar.gz's regular files are hashed as they are written
+    (`stats.file_hashes`).
 
     With `module` (`golang.org/toolchain@v0.0.1-go1.22.10.linux-amd64`) it must be that
     module's zip, as a module proxy serves it: one root `<module>/` stripped instead of `go/`,
@@ -966,9 +983,13 @@ def extract(
         except OSError as exc:
             report.archive(f"cannot be read ({io_reason(exc)})")
         with os.fdopen(fd, "rb") as fh:
-            return _extract(fh, dest, report, max_members, max_bytes, max_depth, module)
+            return _extract(
+                fh, dest, report, max_members, max_bytes, max_depth, module, hash_files
+            )
     label = name or os.path.basename(str(getattr(archive, "name", "archive")))
-    return _extract(archive, dest, Reporter(label), max_members, max_bytes, max_depth, module)
+    return _extract(
+        archive, dest, Reporter(label), max_members, max_bytes, max_depth, module, hash_files
+    )
 
 
 def _extract(
@@ -979,6 +1000,7 @@ def _extract(
     max_bytes: int,
     max_depth: int,
     module: str | None = None,
+    hash_files: bool = False,
 ) -> ExtractStats:
     fd = fh.fileno()
     kind = _sniff(fd, report)
@@ -993,6 +1015,8 @@ def _extract(
     tree = _Tree(report, dest, max_members, max_bytes, max_depth, module or ARCHIVE_ROOT)
     tree.module = module is not None
     tree.entries = []
+    tree.hash_files = hash_files and kind != "zip"
+    tree.file_hashes = []
     try:
         if kind == "zip":
             _extract_zip(fh, tree, report)

@@ -373,18 +373,17 @@ def lookup(
     return Proof(db.name, module, version, h1, gomod_h1, tree.n, record_id)
 
 
-def check_tree(
+def policy_lookup(
     cfg: Config,
-    root: Path,
     mv: str,
     *,
     proxies: Sequence[ProxyEntry] = (),
     environ: Mapping[str, str] | None = None,
 ) -> Proof | None:
-    """The checksum database's proof of Go tree `root` as toolchain module version `mv`, by
-    the policy cfg.verify_sumdb: off -> None; auto -> None with a warning when the database
-    is switched off, skipped or unreachable; require -> VerificationError then. A tree whose
-    h1 differs from the database's is a VerificationError under either policy."""
+    """The database's proven record of toolchain module version `mv`, by the policy
+    cfg.verify_sumdb: off -> None; auto -> None with a warning when the database is switched
+    off, skipped or unreachable; require -> VerificationError then. A proof that fails is a
+    VerificationError under either policy."""
     policy = cfg.verify_sumdb
     if policy == "off":
         return None
@@ -395,21 +394,42 @@ def check_tree(
     if db is None:
         _missing(policy, mv, why or "GOSUMDB=off")
         return None
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        hashing = pool.submit(dirhash.tree_hash, root, mv)
-        try:
-            proof = lookup(cfg, db, module, mv, proxies=proxies, environ=env)
-        except NetworkError as exc:
-            hashing.cancel()
-            _missing(policy, mv, str(exc))
-            return None
-        h1 = hashing.result()
+    try:
+        return lookup(cfg, db, module, mv, proxies=proxies, environ=env)
+    except NetworkError as exc:
+        _missing(policy, mv, str(exc))
+        return None
+
+
+def compare(where: str, h1: str, proof: Proof) -> None:
+    """A tree (or zip) whose h1 is not the database's record: a VerificationError."""
     if h1 != proof.h1:
         raise VerificationError(
-            f"{root}: the tree hashes to {h1} but the checksum database {db.name} records "
-            f"{proof.h1} for {module}@{mv}",
+            f"{where}: the tree hashes to {h1} but the checksum database {proof.db} records "
+            f"{proof.h1} for {proof.module}@{proof.version}",
             "its files differ from the official release: reinstall it",
         )
+
+
+def check_tree(
+    cfg: Config,
+    root: Path,
+    mv: str,
+    *,
+    proxies: Sequence[ProxyEntry] = (),
+    environ: Mapping[str, str] | None = None,
+) -> Proof | None:
+    """The checksum database's proof of Go tree `root` as toolchain module version `mv`, by
+    the policy cfg.verify_sumdb (see policy_lookup); the tree is hashed while the record is
+    looked up."""
+    if cfg.verify_sumdb == "off":
+        return None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        looking = pool.submit(policy_lookup, cfg, mv, proxies=proxies, environ=environ)
+        h1 = dirhash.tree_hash(root, mv)
+        proof = looking.result()
+    if proof is not None:
+        compare(str(root), h1, proof)
     return proof
 
 
