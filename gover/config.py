@@ -314,6 +314,16 @@ def load() -> Config:
     return Config(**values, origins=origins)
 
 
+def override(cfg: Config, key: str, value: Any, origin: str) -> Config:
+    """`cfg` with `key` set from a command-line option (`origin`, e.g. "--source"),
+    validated as the file and the environment are; it wins over both."""
+    import dataclasses
+
+    _check_key(key)
+    checked = _validate(key, value, origin)
+    return dataclasses.replace(cfg, **{key: checked}, origins={**cfg.origins, key: origin})
+
+
 # ---- editing --------------------------------------------------------------------------------
 
 

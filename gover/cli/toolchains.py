@@ -11,6 +11,7 @@ from gover import output
 from gover.cli import completions
 from gover.cli import fast as views
 from gover.cli.app import JsonOpt, app, load_config, rehash_quietly
+from gover.config import Config
 from gover.errors import UsageError
 from gover.results import toolchains as toolchains_results
 
@@ -55,6 +56,16 @@ def install(
     )
 
 
+def _with_source(cfg: Config, source: list[str] | None) -> Config:
+    """`--source go.dev,proxy` (repeatable) over the configured `source`."""
+    if not source:
+        return cfg
+    from gover import config
+
+    kinds = [k.strip() for entry in source for k in entry.split(",") if k.strip()]
+    return config.override(cfg, "source", kinds, "--source")
+
+
 def _install(
     versions: list[str] | None,
     force: bool,
@@ -66,18 +77,7 @@ def _install(
 ) -> toolchains_results.InstallReport:
     from gover.toolchain import install as core
 
-    cfg = load_config()
-    if source:
-        import dataclasses
-
-        from gover.config import _validate
-
-        kinds = [k.strip() for entry in source for k in entry.split(",") if k.strip()]
-        cfg = dataclasses.replace(
-            cfg,
-            source=_validate("source", kinds, "--source"),
-            origins={**cfg.origins, "source": "--source"},
-        )
+    cfg = _with_source(load_config(), source)
     done = []
     if file is not None:
         if versions:
@@ -192,14 +192,18 @@ def list_remote(
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include betas and RCs.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Re-fetch the release index.")] = False,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="go.dev (the release index) or proxy (@v/list of $GOPROXY)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List releases available for this platform, newest first."""
-    output.render(_remote_list(prefix, all_, refresh), as_json=as_json)
+    output.render(_remote_list(prefix, all_, refresh, source), as_json=as_json)
 
 
 def _remote_list(
-    prefix: str | None, unstable: bool, refresh: bool
+    prefix: str | None, unstable: bool, refresh: bool, source: str | None = None
 ) -> toolchains_results.RemoteList:
     from gover.platform import host
     from gover.toolchain import sources, store
@@ -209,7 +213,26 @@ def _remote_list(
     plat = host()
     have = {i.version for i in store.installed()}
     rows = []
-    loaded = sources.load_index(load_config(), refresh=refresh)
+    cfg = _with_source(load_config(), [source] if source else None)
+    if cfg.source[0] == "proxy":
+        from gover.toolchain import proxy
+
+        env = proxy.go_env()
+        listed, url = proxy.list_versions(cfg, proxy.plan(env), plat.goos, plat.goarch)
+        for version in listed:
+            if request.matches(version, unstable=unstable):
+                rows.append(
+                    toolchains_results.RemoteRelease(
+                        version=version.name,
+                        stable=version.is_release,
+                        installed=version in have,
+                        filename=proxy.zip_name(version, plat.goos, plat.goarch),
+                        sha256="",  # a module zip has none: the checksum database's h1 proves it
+                        size=0,
+                    )
+                )
+        return toolchains_results.RemoteList(tuple(rows), url, f"proxy, {env.shown('GOPROXY')}")
+    loaded = sources.load_index(cfg, refresh=refresh)
     for rel in loaded.releases:
         archive = rel.archive_for(plat)
         if archive is None or not request.matches(rel.version, unstable=unstable):

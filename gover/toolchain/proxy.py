@@ -348,6 +348,13 @@ def fetch_mod(cfg: Config, plan: Plan, mv: str) -> tuple[bytes, str]:
     return got.content, url
 
 
+def zip_name(version: GoVersion, goos: str, goarch: str) -> str:
+    """`v0.0.1-go1.22.10.linux-amd64.zip`, the module zip's name on a proxy."""
+    from gover.toolchain.trust import dirhash
+
+    return f"{dirhash.module_version(version, goos, goarch)}.zip"
+
+
 def download_zip(cfg: Config, plan: Plan, mv: str, dest: Path) -> tuple[str, str]:
     """Download `<mv>.zip` into `dest` (gover's cache); (its SHA-256, its URL). No hash vouches
     for the zip up front: the checksum database's h1 of its entries does, when it is unpacked."""
@@ -377,4 +384,5 @@ __all__ = [
     "plan",
     "proxy_urls",
     "sumdb_proxies",
+    "zip_name",
 ]

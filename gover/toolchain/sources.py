@@ -14,14 +14,13 @@ verification failure stops at once. An explicit `index_url` or `download_base` w
 
 from __future__ import annotations
 
-import dataclasses
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gover import output
-from gover.config import Config, _validate
+from gover import config, output
+from gover.config import Config
 from gover.constants import (
     DEFAULT_DOWNLOAD_BASE,
     DEFAULT_INDEX_URL,
@@ -143,9 +142,7 @@ def download_sources(cfg: Config) -> list[Source]:
 def with_mirror(cfg: Config, entries: list[str], setting: str) -> Config:
     """`cfg` with `mirror` replaced by `entries` (a `--from` option): it wins over every
     configured index_url, download_base and mirror."""
-    checked = _validate("mirror", list(entries), setting)
-    origins = {**cfg.origins, "mirror": setting}
-    return dataclasses.replace(cfg, mirror=checked, origins=origins)
+    return config.override(cfg, "mirror", list(entries), setting)
 
 
 def _failed(what: str, failures: list[tuple[Source, str, NetworkError]]) -> NetworkError:

@@ -401,3 +401,25 @@ def test_zip_with_hostile_names(world: World, tmp_path: Path, case: str) -> None
     )
     _refused(r, NEEDLES[case], f"{MV22}.zip")
     assert not (tmp_path / "evil").exists()
+
+
+def test_list_remote_through_the_proxy_reads_its_version_list(world: World) -> None:
+    """`list-remote --source proxy`: the releases @v/list names for this platform, which
+    proxy answered, no index and no download."""
+    r = run_gover("list-remote", "--source", "proxy", "--json", env={"GOPROXY": world.url("proxy")})
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert [(x["version"], x["filename"], x["installed"]) for x in data["releases"]] == [
+        ("1.22.10", "v0.0.1-go1.22.10.linux-amd64.zip", False),
+        ("1.21.13", "v0.0.1-go1.21.13.linux-amd64.zip", False),
+    ]
+    assert data["index"] == {
+        "url": world.url(f"proxy/{MODULE}/@v/list"),
+        "source": f"proxy, GOPROXY={world.url('proxy')} (set by $GOPROXY)",
+    }
+    r = run_gover("list-remote", "1.21", "--source", "proxy", env={"GOPROXY": world.url("proxy")})
+    assert (r.code, r.out) == (0, "1.21.13\n"), r.err
+    r = run_gover("list-remote", "--source", "proxy", env={"GOPROXY": "off"})
+    assert r.code == 1 and r.err_lines[-1].startswith(
+        "gover: error: GOPROXY=off (set by $GOPROXY): module lookup disabled by GOPROXY=off"
+    ), r.err
