@@ -151,6 +151,31 @@ def stderr_is_tty() -> bool:
     return sys.stderr.isatty()
 
 
+def _started_bars() -> Any:
+    """A started rich Progress on stderr with gover's download columns (rich imported here,
+    only when a bar is shown)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    bars = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    bars.start()
+    return bars
+
+
 class Progress:
     """A rich progress bar on stderr, or nothing. rich is imported only when shown."""
 
@@ -162,25 +187,7 @@ class Progress:
 
     def __enter__(self) -> Progress:
         if self._enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-                TransferSpeedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-            )
-            self._progress.start()
+            self._progress = _started_bars()
             self._task = self._progress.add_task(safe(self._label), total=None)
         return self
 
@@ -207,25 +214,7 @@ class MultiProgress:
 
     def __enter__(self) -> MultiProgress:
         if self._enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-                TransferSpeedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-            )
-            self._progress.start()
+            self._progress = _started_bars()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
