@@ -302,7 +302,7 @@ def judge(cfg: Config, found: Found, h1: str | None = None, proof_text: str = ""
     if h1 is None:
         if proof is None:
             return Verdict("unknown" if why.startswith("cannot") else "unverified", why)
-        h1 = _hash_tree(found.path, mv)
+        h1 = dirhash.tree_hash(found.path, mv)
     if proof is None:
         status: Status = "unknown" if why.startswith("cannot") else "unverified"
         return Verdict(status, why, h1)
@@ -317,10 +317,6 @@ def judge(cfg: Config, found: Found, h1: str | None = None, proof_text: str = ""
         h1,
         proof.h1,
     )
-
-
-def _hash_tree(root: Path, mv: str) -> str:
-    return dirhash.tree_hash(root, mv)
 
 
 def scan(cfg: Config) -> list[Scanned]:

@@ -385,10 +385,10 @@ def _install_proxy(
     force: bool,
     unstable: bool,
 ) -> InstallResult:
-    """Install golang.org/toolchain@v0.0.1-go<version>.<goos>-<goarch> through $GOPROXY: the
-    checksum database's record looked up (and proven) first, then .info, .mod and .zip; the
-    zip's h1 computed over its entries while it is unpacked into staging, compared with the
-    record's, and only then committed."""
+    """Install golang.org/toolchain@v0.0.1-go<version>.<goos>-<goarch> through $GOPROXY:
+    .info first, then the checksum database's record looked up (and proven) while .mod and
+    .zip download and the zip unpacks into staging, its h1 computed over the entries as they
+    are written; committed only when the proof is in and both hashes match it."""
     from gover.toolchain import proxy
     from gover.toolchain.trust import dirhash
 
@@ -474,10 +474,10 @@ def _proxy_proof(
     """The database's proven record of the toolchain module (None when none is asked)."""
     if db is None:
         return None
+    from gover.toolchain import proxy
     from gover.toolchain.trust import sumdb
 
-    entries = [(e.url, e.any_error) for e in plan.entries]
-    return sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=entries)
+    return sumdb.lookup(cfg, db, TOOLCHAIN_MODULE, mv, proxies=proxy.sumdb_proxies(plan.env))
 
 
 def _extract_module_and_commit(

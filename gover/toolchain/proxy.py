@@ -137,11 +137,6 @@ class Plan:
     env: GoEnv
 
     @property
-    def proxies(self) -> list[str]:
-        """The proxy URLs (for the checksum database's /sumdb/<name>/supported probe)."""
-        return [e.url for e in self.entries if e.url not in ("direct", "off")]
-
-    @property
     def shown(self) -> str:
         return self.env.shown("GOPROXY")
 

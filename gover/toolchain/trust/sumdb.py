@@ -384,21 +384,27 @@ def policy_lookup(
     cfg.verify_sumdb: off -> None; auto -> None with a warning when the database is switched
     off, skipped or unreachable; require -> VerificationError then. A proof that fails is a
     VerificationError under either policy."""
-    policy = cfg.verify_sumdb
-    if policy == "off":
-        return None
     env = os.environ if environ is None else environ
-    module = constants.TOOLCHAIN_MODULE
-    why = skipped(module, env)
-    db = None if why else SumDB.from_env(env)
+    db = _database(cfg, mv, env)
     if db is None:
-        _missing(policy, mv, why or "GOSUMDB=off")
         return None
     try:
-        return lookup(cfg, db, module, mv, proxies=proxies, environ=env)
+        return lookup(cfg, db, constants.TOOLCHAIN_MODULE, mv, proxies=proxies, environ=env)
     except NetworkError as exc:
-        _missing(policy, mv, str(exc))
+        _missing(cfg.verify_sumdb, mv, str(exc))
         return None
+
+
+def _database(cfg: Config, mv: str, env: Mapping[str, str]) -> SumDB | None:
+    """The database to ask about `mv` by the policy, or None (off; or switched off or
+    skipped: a warning under auto, a VerificationError under require)."""
+    if cfg.verify_sumdb == "off":
+        return None
+    why = skipped(constants.TOOLCHAIN_MODULE, env)
+    db = None if why else SumDB.from_env(env)
+    if db is None:
+        _missing(cfg.verify_sumdb, mv, why or "GOSUMDB=off")
+    return db
 
 
 def compare(where: str, h1: str, proof: Proof) -> None:
@@ -422,10 +428,11 @@ def check_tree(
     """The checksum database's proof of Go tree `root` as toolchain module version `mv`, by
     the policy cfg.verify_sumdb (see policy_lookup); the tree is hashed while the record is
     looked up."""
-    if cfg.verify_sumdb == "off":
+    env = os.environ if environ is None else environ
+    if _database(cfg, mv, env) is None:  # nothing to ask: the tree is not read at all
         return None
     with ThreadPoolExecutor(max_workers=1) as pool:
-        looking = pool.submit(policy_lookup, cfg, mv, proxies=proxies, environ=environ)
+        looking = pool.submit(policy_lookup, cfg, mv, proxies=proxies, environ=env)
         h1 = dirhash.tree_hash(root, mv)
         proof = looking.result()
     if proof is not None:
