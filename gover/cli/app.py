@@ -71,6 +71,8 @@ FAMILIES = (
     "settings",
     "mirror",
     "adoption",
+    "maintenance",
+    "tools",
 )
 
 

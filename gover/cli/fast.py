@@ -166,17 +166,19 @@ def json_requested(argv: list[str]) -> bool:
     if "--json" not in words or not commands:
         return False
     first = commands[0]
-    if first in JSON_SUBCOMMANDS:
-        return commands[1:2] != [] and commands[1] in JSON_SUBCOMMANDS[first]
+    if first in JSON_SUBCOMMANDS and commands[1:2]:
+        return commands[1] in JSON_SUBCOMMANDS[first]
     return first in JSON_COMMANDS
 
 
 JSON_COMMANDS = (
     *("list", "list-remote", "current", "which", "verify"),
     *("install", "uninstall", "local", "global", "rehash", "doctor"),
+    *("use", "ls", "rm", "version", "outdated", "upgrade", "prune", "tools"),
 )
 JSON_SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "config": ("list", "get", "set", "unset"),
     "keys": ("list", "refresh"),
     "cache": ("clean",),
+    "tools": ("reinstall",),
 }

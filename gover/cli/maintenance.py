@@ -1,0 +1,3 @@
+"""`gover outdated`, `gover upgrade` and `gover prune`."""
+
+from __future__ import annotations

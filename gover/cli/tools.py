@@ -1,0 +1,3 @@
+"""`gover tools` and `gover tools reinstall`."""
+
+from __future__ import annotations
