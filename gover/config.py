@@ -29,6 +29,7 @@ from gover.constants import (
     ENV_AUTO_INSTALL,
     ENV_CA_BUNDLE,
     ENV_DOWNLOAD_BASE,
+    ENV_GOBIN,
     ENV_GPG,
     ENV_INDEX_TTL,
     ENV_INDEX_URL,
@@ -40,6 +41,8 @@ from gover.constants import (
     ENV_TRUSTED_KEYS,
     ENV_VERIFY_SUMDB,
     GO_KEY_URL,
+    GOBIN_MODES,
+    GOBIN_SHARED,
     GPG_AUTO,
     GPG_POLICIES,
     INDEX_TTL_SECONDS,
@@ -77,6 +80,8 @@ KEYS: dict[str, tuple[Any, str | None, str]] = {
     "source": (["go.dev"], ENV_SOURCE, "sources"),
     # Whether the checksum database must vouch for what is installed (the third proof).
     "verify_sumdb": ("auto", ENV_VERIFY_SUMDB, "sumdb"),
+    # Where `go install` puts programs: one shared GOBIN, or one per Go version (tools/gobin.py).
+    "gobin": (GOBIN_SHARED, ENV_GOBIN, "gobin"),
 }
 
 
@@ -95,6 +100,7 @@ class Config:
     mirror: tuple[str, ...] = field(default_factory=tuple)
     source: tuple[str, ...] = ("go.dev",)
     verify_sumdb: str = "auto"
+    gobin: str = GOBIN_SHARED
     origins: dict[str, str] = field(default_factory=dict, compare=False)
 
     def get(self, key: str) -> Any:
@@ -156,6 +162,11 @@ def _validate(key: str, value: Any, where: str) -> Any:
         raise ConfigError(
             f"{where}: {key} = {_shown(value)} is not a policy",
             f"use one of {', '.join(SUMDB_POLICIES)}",
+        )
+    if kind == "gobin" and value not in GOBIN_MODES:
+        raise ConfigError(
+            f"{where}: {key} = {_shown(value)} is not a GOBIN mode",
+            f"use one of {', '.join(GOBIN_MODES)}",
         )
     if kind == "paths":
         if isinstance(value, str):

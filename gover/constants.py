@@ -134,3 +134,12 @@ SUMDB_KEYS = {"sum.golang.org": "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxE
 SUMDB_ALIASES = {"sum.golang.google.cn": ("sum.golang.org", "https://sum.golang.google.cn")}
 DEFAULT_GOPROXY = "https://proxy.golang.org,direct"
 DEFAULT_GOSUMDB = "sum.golang.org"
+
+# Where `go install` puts programs (issue 14, gover/tools/gobin.py): one directory shared by
+# every Go ($GOBIN, else $GOPATH/bin), or one per gover version (<data dir>/gobin/<version>).
+ENV_GOBIN = "GOVER_GOBIN"
+GOBIN_SHARED = "shared"
+GOBIN_PER_VERSION = "per-version"
+GOBIN_MODES = (GOBIN_SHARED, GOBIN_PER_VERSION)
+ENV_DEFAULT_PACKAGES = "GOVER_DEFAULT_PACKAGES"  # the default-packages file (tools/defaults.py)
+DEFAULT_PACKAGES_NAME = "default-packages"

@@ -230,3 +230,26 @@ def sumdb_state_dir() -> Path:
 
 def index_cache_dir() -> Path:
     return cache_dir() / "index"
+
+
+def gobins_dir() -> Path:
+    """Per-version GOBINs (config `gobin = "per-version"`): one directory per Go version."""
+    return data_dir() / "gobin"
+
+
+def gobin_dir(version: str) -> Path:
+    """Where `go install` puts programs built by gover's `version` under per-version GOBIN."""
+    return gobins_dir() / version
+
+
+def default_packages_file() -> Path:
+    """The default-packages file: `go install`ed after each fresh install (tools/defaults.py);
+    $GOVER_DEFAULT_PACKAGES names another."""
+    from gover.constants import DEFAULT_PACKAGES_NAME, ENV_DEFAULT_PACKAGES
+
+    value = os.environ.get(ENV_DEFAULT_PACKAGES)
+    if value:
+        return _checked(
+            Path(value).expanduser().absolute(), ENV_DEFAULT_PACKAGES, ENV_DEFAULT_PACKAGES
+        )
+    return config_dir() / DEFAULT_PACKAGES_NAME

@@ -1,0 +1,72 @@
+"""Where `go install` puts programs, as go decides it, and gover's per-version GOBIN.
+
+go's rule (cmd/go): $GOBIN if set, else the first GOPATH entry's bin/, where GOPATH is read
+as every go variable is (a non-empty environment value, else the `go env -w` file, else go's
+default, $HOME/go). gover adds one choice: with config `gobin = "per-version"` and no GOBIN of
+the user's, every go run through gover (the shims, `gover exec`, `gover env`) gets
+GOBIN=<data dir>/gobin/<version>, so programs built by one Go never shadow another's; the
+shims dir then holds a shim per program found there (select/shims.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from gover import paths
+from gover.config import Config
+from gover.constants import GOBIN_PER_VERSION
+
+# The variables read here beside proxy.GO_VARS (go's own settings, read the same way).
+GOBIN_VARS = ("GOBIN", "GOPATH")
+
+
+def go_setting(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """go's value of GOBIN or GOPATH: the environment, else the `go env -w` file, else ""
+    (proxy.go_env's order; its GO_VARS do not hold these two yet, so the same govars reader
+    is asked here)."""
+    from gover.toolchain import proxy
+
+    env = os.environ if environ is None else environ
+    if name in proxy.GO_VARS:  # pragma: no cover - once proxy.go_env reads it, ask it
+        return proxy.go_env(env).get(name)
+    if env.get(name):
+        return env[name]
+    from gover.doctor import govars
+
+    path = govars.goenv_file(env)
+    if path is None:
+        return ""
+    return govars.read_env_file(path, govars.ENV_FILE_LIMIT).get(name, ("", 0))[0]
+
+
+def user_gobin(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The user's own GOBIN (environment or `go env -w`), or None."""
+    value = go_setting("GOBIN", environ)
+    return Path(value) if value else None
+
+
+def gopath_bin(environ: Mapping[str, str] | None = None) -> Path:
+    """The first GOPATH entry's bin/ (GOPATH as go defaults it: $HOME/go)."""
+    env = os.environ if environ is None else environ
+    gopath = go_setting("GOPATH", env).split(os.pathsep)[0]
+    if not gopath:
+        home = env.get("USERPROFILE" if os.name == "nt" else "HOME") or str(Path.home())
+        gopath = os.path.join(home, "go")
+    return Path(gopath) / "bin"
+
+
+def per_version(cfg: Config, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether gover gives go a per-version GOBIN: configured, and no GOBIN of the user's."""
+    return cfg.gobin == GOBIN_PER_VERSION and user_gobin(environ) is None
+
+
+def bin_dir(version: str | None, cfg: Config, environ: Mapping[str, str] | None = None) -> Path:
+    """Where `go install` puts programs for gover `version` (None: the system go)."""
+    gobin = user_gobin(environ)
+    if gobin is not None:
+        return gobin
+    if cfg.gobin == GOBIN_PER_VERSION and version is not None:
+        return paths.gobin_dir(version)
+    return gopath_bin(environ)
