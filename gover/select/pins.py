@@ -106,6 +106,10 @@ def write_pin(path: Path, text: str, force: bool) -> tuple[str, str | None]:
         write_atomic(target, token.text + "\n", mode=mode)
     except OSError as exc:
         raise io_error("write", target, exc, "check the directory's permissions") from None
+    if path != paths.global_version_file():  # the global is in its own file, not a directory
+        from gover.select import pinrecord
+
+        pinrecord.remember(path)
     return token.text, name
 
 
