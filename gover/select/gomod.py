@@ -113,3 +113,69 @@ def find(cwd: Path) -> Path | None:
                         return up / GO_WORK
             return d / GO_MOD
     return None
+
+
+# ---- the one writer: the `toolchain` line, for `gover upgrade --gomod` ----------------------
+
+WRITE_LIMIT = 16 * 1024 * 1024  # a go.mod larger than this is not rewritten
+_TOOLCHAIN_ARG = re.compile(rb"^([ \t]*toolchain[ \t]+)([^ \t]+)")
+
+
+def head_lines(data: bytes) -> list[tuple[int, bytes]]:
+    """The lines read_head sees in `data`, each with its offset in `data` (BOM and CR off the
+    line, the offset past the BOM): what a writer needs to replace one word in place. Empty
+    when NULs lie within the limit (the readers drop them: offsets would not be the file's)."""
+    head = data[: LIMIT + 1]
+    if b"\0" in head:
+        return []
+    lines = head[:LIMIT].split(b"\n")
+    if len(head) > LIMIT or lines[-1] == b"":
+        lines.pop()
+    found: list[tuple[int, bytes]] = []
+    offset = 0
+    for i, raw in enumerate(lines):
+        start = offset
+        offset += len(raw) + 1
+        line = raw.removesuffix(b"\r")
+        if i == 0 and line.startswith(_BOM):
+            line = line[len(_BOM) :]
+            start += len(_BOM)
+        found.append((start, line))
+    return found
+
+
+def toolchain_span(data: bytes) -> tuple[int, int] | None:
+    """Where the argument of the toolchain line the reader sees lies in `data` (start, end),
+    or None: no toolchain line within the limit, `toolchain default`, a comment, or NULs."""
+    for start, line in head_lines(data):
+        ws = words(line)
+        if not ws or ws[0] != "toolchain":
+            continue
+        m = _TOOLCHAIN_ARG.match(line)
+        if m is None or m[2] == b"default" or m[2].startswith(b"//"):
+            return None
+        return start + m.start(2), start + m.end(2)
+    return None
+
+
+def set_toolchain(path: Path, new: str) -> str | None:
+    """Replace the argument of `path`'s toolchain line (the one read() sees) with `new`
+    (`go1.22.10`), keeping every other byte as it was (comments, CRLF, the go line, blocks).
+    Returns the old argument, or None when there is no such line to rewrite. Raises OSError
+    (a symlink or an oversized file included: refused by fsutil)."""
+    import stat
+
+    fd = fsutil.open_regular(path, follow_symlinks=False)
+    with os.fdopen(fd, "rb") as fh:
+        mode = stat.S_IMODE(os.fstat(fh.fileno()).st_mode)
+        data = fh.read(WRITE_LIMIT + 1)
+    if len(data) > WRITE_LIMIT:
+        raise fsutil.UnsafePathError(path, f"is larger than {WRITE_LIMIT} bytes")
+    span = toolchain_span(data)
+    if span is None:
+        return None
+    old = data[span[0] : span[1]].decode("utf-8", "replace")
+    if old == new:
+        return old
+    fsutil.write_atomic(path, data[: span[0]] + new.encode("ascii") + data[span[1] :], mode)
+    return old
