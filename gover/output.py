@@ -79,6 +79,16 @@ def notice(message: str) -> None:
         print(f"gover: {safe(message)}", file=sys.stderr, flush=True)
 
 
+INSTALL_STAGES = ("download", "verify", "extract", "commit")
+
+
+def stage(subject: str, name: str, detail: str = "") -> None:
+    """An install's stage on a terminal (stderr): `gover: go 1.22.10 [2/4] verify …`.
+    Nothing off a terminal: a script sees only the result lines."""
+    number = INSTALL_STAGES.index(name) + 1
+    notice(f"{subject} [{number}/{len(INSTALL_STAGES)}] {name}" + (f" {detail}" if detail else ""))
+
+
 def warn(message: str, once_key: str | None = None) -> None:
     if once_key is not None:
         if once_key in _warned:
@@ -202,6 +212,11 @@ class Progress:
     def advance(self, amount: int) -> None:
         if self._progress is not None:
             self._progress.advance(self._task, amount)
+
+    def update(self, completed: int, total: int) -> None:
+        """Set the bar (may be called from another thread: rich locks its tasks)."""
+        if self._progress is not None:
+            self._progress.update(self._task, completed=completed, total=total)
 
 
 class MultiProgress:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +15,10 @@ from gover.cli.app import JsonOpt, app, load_config, rehash_quietly
 from gover.config import Config
 from gover.errors import UsageError
 from gover.results import toolchains as toolchains_results
+
+if TYPE_CHECKING:
+    from gover.toolchain.install import InstallResult
+    from gover.tools.defaults import DefaultPackage
 
 cache_app = typer.Typer(help="Manage gover's download cache.", no_args_is_help=True)
 
@@ -51,9 +56,15 @@ def install(
     as_json: JsonOpt = False,
 ) -> None:
     """Download, verify and install Go releases."""
-    output.render(
-        _install(versions, force, unstable, refresh, file, sha256, source), as_json=as_json
+    # Each version's lines as soon as it is in (text); JSON: one document at the end.
+    def shown(item: toolchains_results.Installed) -> None:
+        output.render(toolchains_results.InstallReport((item,)), as_json=False)
+
+    report = _install(
+        versions, force, unstable, refresh, file, sha256, source, None if as_json else shown
     )
+    if as_json:
+        output.render(report, as_json=True)
 
 
 def _with_source(cfg: Config, source: list[str] | None) -> Config:
@@ -74,17 +85,25 @@ def _install(
     file: Path | None,
     sha256: str | None,
     source: list[str] | None = None,
+    on_done: Callable[[toolchains_results.Installed], None] | None = None,
 ) -> toolchains_results.InstallReport:
     from gover.toolchain import install as core
 
     cfg = _with_source(load_config(), source)
-    done = []
+    done: list[toolchains_results.Installed] = []
+
+    def finished(r: core.InstallResult) -> None:
+        item = installed_row(r, core.default_packages(r, cfg))
+        done.append(item)
+        if on_done is not None:
+            on_done(item)
+
     if file is not None:
         if versions:
             raise UsageError("give either --file or versions, not both")
         if source:
             raise UsageError("--source goes with versions, not --file")
-        done.append(core.install_file(file, cfg, sha256=sha256, force=force))
+        finished(core.install_file(file, cfg, sha256=sha256, force=force))
     else:
         if sha256:
             raise UsageError(
@@ -92,26 +111,37 @@ def _install(
             )
         if not versions:
             versions = [_pinned_request()]
-        for text in versions:
-            done.append(core.install(text, cfg, force=force, unstable=unstable, refresh=refresh))
-    rehash_quietly()
-    return toolchains_results.InstallReport(
-        tuple(
-            toolchains_results.Installed(
-                version=r.version.name,
-                path=str(r.root),
-                status=r.status,
-                sha256=r.sha256,
-                signer=r.signer,
-                url=r.url,
-                seconds=r.seconds,
-                index_url=r.index_url,
-                source=r.source,
-                via=r.via,
-                proofs=r.proofs,
-            )
-            for r in done
-        )
+        try:
+            for text in versions:
+                finished(core.install(text, cfg, force=force, unstable=unstable, refresh=refresh))
+        finally:
+            if done:
+                rehash_quietly()  # the ones in are usable even when a later one failed
+    if file is not None:
+        rehash_quietly()
+    return toolchains_results.InstallReport(tuple(done))
+
+
+def installed_row(
+    r: InstallResult, packages: tuple[DefaultPackage, ...] = ()
+) -> toolchains_results.Installed:
+    """An install's result as the install and use commands report it."""
+    return toolchains_results.Installed(
+        version=r.version.name,
+        path=str(r.root),
+        status=r.status,
+        sha256=r.sha256,
+        signer=r.signer,
+        url=r.url,
+        seconds=r.seconds,
+        index_url=r.index_url,
+        source=r.source,
+        via=r.via,
+        proofs=r.proofs,
+        signer_name=r.signer_name,
+        default_packages=tuple(
+            toolchains_results.DefaultPackageRow(p.package, p.ok, p.message) for p in packages
+        ),
     )
 
 
@@ -129,6 +159,7 @@ def _pinned_request() -> str:
     return resolve.install_hint(pin)
 
 
+@app.command("rm", hidden=True)
 @app.command()
 def uninstall(
     versions: Annotated[
@@ -176,6 +207,7 @@ def _confirm(why: str) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
+@app.command("ls", hidden=True)
 @app.command("list")
 def list_(as_json: JsonOpt = False) -> None:
     """List installed versions, newest first."""
@@ -199,7 +231,14 @@ def list_remote(
     as_json: JsonOpt = False,
 ) -> None:
     """List releases available for this platform, newest first."""
-    output.render(_remote_list(prefix, all_, refresh, source), as_json=as_json)
+    result = _remote_list(prefix, all_, refresh, source)
+    if result.error is not None and not as_json:
+        from gover.errors import GoverError
+
+        raise GoverError(result.error)
+    output.render(result, as_json=as_json)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 def _remote_list(
@@ -213,6 +252,7 @@ def _remote_list(
     plat = host()
     have = {i.version for i in store.installed()}
     rows = []
+    prereleases = 0  # what --all would add, for the hint when nothing matches
     cfg = _with_source(load_config(), [source] if source else None)
     if cfg.source[0] == "proxy":
         from gover.toolchain import proxy
@@ -220,6 +260,8 @@ def _remote_list(
         env = proxy.go_env()
         listed, url = proxy.list_versions(cfg, proxy.plan(env), plat.goos, plat.goarch)
         for version in listed:
+            if not unstable and request.matches(version, unstable=True):
+                prereleases += not request.matches(version, unstable=False)
             if request.matches(version, unstable=unstable):
                 rows.append(
                     toolchains_results.RemoteRelease(
@@ -231,11 +273,22 @@ def _remote_list(
                         size=0,
                     )
                 )
-        return toolchains_results.RemoteList(tuple(rows), url, f"proxy, {env.shown('GOPROXY')}")
+        return toolchains_results.RemoteList(
+            tuple(rows),
+            url,
+            f"proxy, {env.shown('GOPROXY')}",
+            prefix,
+            str(plat),
+            prereleases,
+        )
     loaded = sources.load_index(cfg, refresh=refresh)
     for rel in loaded.releases:
         archive = rel.archive_for(plat)
-        if archive is None or not request.matches(rel.version, unstable=unstable):
+        if archive is None:
+            continue
+        if not unstable and request.matches(rel.version, unstable=True):
+            prereleases += not request.matches(rel.version, unstable=False)
+        if not request.matches(rel.version, unstable=unstable):
             continue
         rows.append(
             toolchains_results.RemoteRelease(
@@ -247,7 +300,9 @@ def _remote_list(
                 size=archive.size,
             )
         )
-    return toolchains_results.RemoteList(tuple(rows), loaded.url, loaded.source.setting)
+    return toolchains_results.RemoteList(
+        tuple(rows), loaded.url, loaded.source.setting, prefix, str(plat), prereleases
+    )
 
 
 @cache_app.command("clean")

@@ -129,3 +129,63 @@ class Rehashed(Result):
         if self.on_path:
             return []
         return [f'add the shims to PATH: export PATH="{self.shims_dir}:$PATH"']
+
+
+@dataclass(frozen=True)
+class LocalPin(Result):
+    """`gover local`: the pin a version file sets here (not GOVER_VERSION, not the global)."""
+
+    pin: str  # canonical token: "1.22", "1.22.10", a go.mod go line's "1.22.3"
+    file: str
+    kind: str = "file"  # "file", "toolchain" (a go.mod/go.work toolchain line) or "go-line"
+
+    def data(self) -> dict[str, Any]:
+        return {"pin": self.pin, "file": self.file, "kind": self.kind}
+
+    def lines(self) -> list[str]:
+        return [f"{self.pin} ({self.file})"]
+
+
+@dataclass(frozen=True)
+class UseReport(Result):
+    """`gover use`: what was installed (JSON: the install's object, else null), the pin
+    written in `file`, the one it replaced, and the version it selects now."""
+
+    scope: str  # "local" or "global"
+    file: str
+    pin: str
+    previous: str | None
+    selects: str | None  # None: the system go
+    installed: Any = None  # gover.results.toolchains.Installed, or None
+    shadowed_by: str | None = None  # what hides this pin here (GOVER_VERSION, a nearer file)
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "installed": self.installed.data() if self.installed is not None else None,
+            "file": self.file,
+            "pin": self.pin,
+            "previous": self.previous,
+            "selects": self.selects,
+        }
+
+    def lines(self) -> list[str]:
+        out = self.installed.lines() if self.installed is not None else []
+        if self.previous is None:
+            was = "new"
+        elif self.previous == self.pin:
+            was = "unchanged"
+        else:
+            was = f"was {self.previous}"
+        out.append(f"pinned {self.pin} in {self.file} ({was})")
+        if self.selects is None:
+            out.append("now selects the system go")
+        else:
+            out.append(f"now selects go {self.selects}")
+        return out
+
+    def notes(self) -> list[str]:
+        notes = [n for n in [self.installed.note() if self.installed is not None else None] if n]
+        if self.shadowed_by:
+            notes.append(f"note: another pin wins here ({self.shadowed_by})")
+        return notes

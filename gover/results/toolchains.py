@@ -8,6 +8,14 @@ from typing import Any
 from gover.results.base import Result
 
 
+def grouped(fingerprint: str) -> str:
+    """A fingerprint as gpg prints it: groups of four, two spaces between the halves
+    (`EB4C 1BFD 4F04 2F6D DDCC  EC91 7721 F63B D38B 4796`)."""
+    groups = [fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4)]
+    half = len(groups) // 2
+    return " ".join(groups[:half]) + "  " + " ".join(groups[half:]) if half else fingerprint
+
+
 @dataclass(frozen=True)
 class InstalledVersion:
     """Provenance fields are None when the receipt could not be read (the install still counts)."""
@@ -18,19 +26,32 @@ class InstalledVersion:
     signer: str | None
     url: str | None
     installed_at: str | None
+    active: bool = False  # the version selected here (gover current)
+    active_source: str | None = None  # why, on the active row only ("set by /p/.go-version")
+
+    def row(self) -> dict[str, Any]:
+        row = vars(self).copy()
+        if not self.active:
+            del row["active_source"]
+        return row
 
 
 @dataclass(frozen=True)
 class InstalledList(Result):
-    """`gover list`: installed versions, newest first."""
+    """`gover list`: installed versions, newest first; the active one marked `*` with why."""
 
     versions: tuple[InstalledVersion, ...]
 
     def data(self) -> dict[str, Any]:
-        return {"versions": [vars(v) for v in self.versions]}
+        return {"versions": [v.row() for v in self.versions]}
 
     def lines(self) -> list[str]:
-        return [v.version for v in self.versions]
+        if not any(v.active for v in self.versions):
+            return [v.version for v in self.versions]
+        return [
+            f"* {v.version} ({v.active_source})" if v.active else f"  {v.version}"
+            for v in self.versions
+        ]
 
     def notes(self) -> list[str]:
         return [] if self.versions else ["no Go versions installed; run: gover install latest"]
@@ -53,6 +74,22 @@ class RemoteList(Result):
     releases: tuple[RemoteRelease, ...]
     index_url: str = ""  # the index that was read
     source: str = ""  # what chose it ("index_url, the default", "mirror, set by $GOVER_MIRROR")
+    prefix: str | None = None  # what was asked for (None: everything)
+    platform: str = ""  # "linux/amd64"
+    prereleases: int = 0  # betas and RCs that match when none was asked for (a hint: --all)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.error is not None else 0
+
+    @property
+    def error(self) -> str | None:
+        if self.releases or self.prefix is None:
+            return None
+        line = f"no release matches {self.prefix} for {self.platform} in {self.index_url}"
+        if self.prereleases:
+            line += f"; {self.prereleases} beta/RC releases do: gover list-remote --all {self.prefix}"
+        return line
 
     def data(self) -> dict[str, Any]:
         return {
@@ -80,6 +117,13 @@ class Installed:
     source: str = ""  # what chose the archive's source ("mirror ustc, set by $GOVER_MIRROR")
     via: str = ""  # as the receipt says: "go.dev", "mirror ustc", "proxy https://goproxy.cn"
     proofs: tuple[str, ...] = ()  # as the receipt says: "sha256 …", "gpg …", "sumdb …"
+    signer_name: str = ""  # the signing key's user id ("" when unsigned or it has none)
+    default_packages: tuple[DefaultPackageRow, ...] = ()  # `go install`ed after a fresh install
+
+    def data(self) -> dict[str, Any]:
+        row = vars(self).copy()
+        row["default_packages"] = [vars(p) for p in self.default_packages]
+        return row
 
     def note(self) -> str | None:
         """Where the bytes and their hash came from, for stderr (what proved them is on the
@@ -101,11 +145,34 @@ class Installed:
                 f"{self.status} go {self.version} in {self.path} "
                 f"({self.via}, {proven}, {self.seconds:.1f}s)"
             )
-        signed = "unsigned" if self.signer == "unsigned" else f"signature by {self.signer}"
+        if self.signer == "unsigned":
+            signed = "unsigned"
+        else:
+            who = grouped(self.signer)
+            signed = f"signature by {self.signer_name} ({who})" if self.signer_name else (
+                f"signature by {who}"
+            )
         return (
             f"{self.status} go {self.version} in {self.path} "
             f"(sha256 {self.sha256[:12]}…, {signed}{checked}, {self.seconds:.1f}s)"
         )
+
+    def lines(self) -> list[str]:
+        """The install's line, then one per default package."""
+        return [self.line(), *(p.line() for p in self.default_packages)]
+
+
+@dataclass(frozen=True)
+class DefaultPackageRow:
+    """One line of the default-packages file, `go install`ed with a fresh toolchain."""
+
+    package: str
+    ok: bool
+    message: str
+
+    def line(self) -> str:
+        state = "installed" if self.ok else "FAILED"
+        return f"  default package {self.package}: {state} ({self.message})"
 
 
 @dataclass(frozen=True)
@@ -115,10 +182,10 @@ class InstallReport(Result):
     installs: tuple[Installed, ...]
 
     def data(self) -> dict[str, Any]:
-        return {"installs": [vars(i) for i in self.installs]}
+        return {"installs": [i.data() for i in self.installs]}
 
     def lines(self) -> list[str]:
-        return [i.line() for i in self.installs]
+        return [line for i in self.installs for line in i.lines()]
 
     def notes(self) -> list[str]:
         return [n for n in (i.note() for i in self.installs) if n]

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from gover.select.resolve import Pin
     from gover.toolchain import proxy as proxy_t
     from gover.toolchain.trust import sumdb as sumdb_t
+    from gover.tools.defaults import DefaultPackage
 
 Status = Literal["installed", "reinstalled", "already-installed"]
 
@@ -74,6 +75,23 @@ class InstallResult:
     source: str = ""  # what chose the archive's source ("mirror ustc, set by $GOVER_MIRROR")
     via: str = ""  # the receipt's source: "go.dev", "mirror ustc", "proxy https://goproxy.cn"
     proofs: tuple[str, ...] = ()  # the receipt's proofs ("sha256 …", "gpg …", "sumdb …")
+    signer_name: str = ""  # the signing key's user id, when it has one
+
+
+class NoMatchError(VersionError):
+    """No release in the index (or the proxy's list) matches a request; names where it looked."""
+
+
+def _subject(version: GoVersion) -> str:
+    return f"go {version.name}"
+
+
+def _signer_name(cfg: Config, signer: str) -> str:
+    if signer in ("", "unsigned"):
+        return ""
+    from gover.toolchain.trust import openpgp
+
+    return openpgp.signer_name(cfg, signer)
 
 
 def _check_signature(
@@ -159,6 +177,7 @@ def _extract_and_commit(
     plat = host()
     mv = dirhash.module_version(version, plat.goos, plat.goarch)
     staging = store.new_staging(version.name)
+    output.stage(_subject(version), "extract", name)
     with ThreadPoolExecutor(1, thread_name_prefix="gover-sumdb") as pool:
         proving = None
         if cfg.verify_sumdb != "off":
@@ -171,7 +190,14 @@ def _extract_and_commit(
                 environ=env.values,
             )
         try:
-            stats = archive.extract(fh, staging, name=name, hash_files=proving is not None)
+            with output.Progress(f"extract {name}", enabled=output.stderr_is_tty()) as bar:
+                stats = archive.extract(
+                    fh,
+                    staging,
+                    name=name,
+                    hash_files=proving is not None,
+                    progress=bar.update if output.stderr_is_tty() else None,
+                )
             if stats.sha256 and stats.sha256 != sha256:
                 raise VerificationError(
                     f"{name}: the bytes extracted have SHA-256 {stats.sha256}, not {sha256}; "
@@ -183,6 +209,7 @@ def _extract_and_commit(
             if proof is not None:
                 sumdb.compare(name, _release_h1(stats, staging, mv), proof)
                 receipt = dataclasses.replace(receipt, proofs=(*receipt.proofs, proof.line))
+            output.stage(_subject(version), "commit", str(paths.version_dir(version.name)))
             store.commit(staging, version.name, receipt)
             return receipt
         finally:
@@ -294,7 +321,12 @@ def _install_godev(
     from gover.toolchain import index
 
     loaded = sources.load_index(cfg, refresh=refresh)
-    release = index.find_release(loaded.releases, request, unstable=unstable)
+    try:
+        release = index.find_release(loaded.releases, request, unstable=unstable)
+    except VersionError as exc:
+        raise NoMatchError(
+            f"no Go release matches {request.text!r} in {loaded.url} (for {host()})", exc.hint
+        ) from None
     artifact = index.select_archive(release, host())
     version = release.version
     _warn_kept(kept, version.name)
@@ -304,11 +336,13 @@ def _install_godev(
         if have is not None and not force:
             return InstallResult(have.version, have.root, "already-installed")
         store.ensure_replaceable(version.name)  # before the download, not after it
+        output.stage(_subject(version), "download", artifact.filename)
         fh, src = _obtain(cfg, artifact.filename, artifact.sha256, artifact.size)
         if src is None:  # from the cache: the sidecar and .asc from the first source
             src = sources.download_sources(cfg)[0]
         url = src.archive_url(artifact.filename)
         with fh:
+            output.stage(_subject(version), "verify", "SHA-256 and signature")
             checksum.check_sidecar(cfg, url, artifact.sha256)
             signer = _check_signature(
                 cfg, fh, artifact.filename, artifact.sha256, url + SIGNATURE_SUFFIX, None
@@ -339,6 +373,7 @@ def _install_godev(
         src.setting,
         receipt.source,
         receipt.proofs,
+        _signer_name(cfg, signer),
     )
 
 
@@ -402,7 +437,7 @@ def _install_proxy(
         listed, list_url = proxy.list_versions(cfg, plan, plat.goos, plat.goarch)
         picked = request.pick(listed, unstable=unstable)
         if picked is None:
-            raise VersionError(
+            raise NoMatchError(
                 f"no Go release matches {request.text!r} in {list_url} (for {plat})",
                 "see the versions there, or try: gover list-remote",
             )
@@ -422,6 +457,7 @@ def _install_proxy(
         with ThreadPoolExecutor(1, thread_name_prefix="gover-sumdb") as pool:
             lookup = pool.submit(_proxy_proof, cfg, db, plan, mv)
             try:
+                output.stage(_subject(version), "download", f"{TOOLCHAIN_MODULE}@{mv}")
                 mod, mod_url = proxy.fetch_mod(cfg, plan, mv)
                 cache.downloads_dir()  # gover's own directory, or refused
                 filename = f"{TOOLCHAIN_MODULE.replace('/', '-')}@{mv}.zip"
@@ -494,7 +530,16 @@ def _extract_module_and_commit(
 
     staging = store.new_staging(version.name)
     try:
-        stats = archive.extract(fh, staging, name=url, module=dirhash.module_prefix(mv).rstrip("/"))
+        output.stage(_subject(version), "extract", url)
+        with output.Progress(f"extract {filename}", enabled=output.stderr_is_tty()) as bar:
+            stats = archive.extract(
+                fh,
+                staging,
+                name=url,
+                module=dirhash.module_prefix(mv).rstrip("/"),
+                progress=bar.update if output.stderr_is_tty() else None,
+            )
+        output.stage(_subject(version), "verify", "checksum database")
         proof = proven()
         if proof is not None:
             h1 = dirhash.hash1(stats.entries)
@@ -517,6 +562,7 @@ def _extract_module_and_commit(
             source=f"proxy {base}",
             proofs=(proof.line,) if proof is not None else (),
         )
+        output.stage(_subject(version), "commit", str(paths.version_dir(version.name)))
         store.commit(staging, version.name, receipt)
         return receipt
     finally:
@@ -586,8 +632,10 @@ def install_file(
         # extracted; copied bytes that are not the expected ones never take the final name.
         cache.downloads_dir()  # gover's own directory, or refused
         cached = paths.download_file(source.name)
+        output.stage(_subject(version), "download", str(source))
         got = download.fetch(source.as_uri(), cached, cfg, sha256=expected)
         with got.file as fh:
+            output.stage(_subject(version), "verify", "SHA-256 and signature")
             sig = source.with_name(source.name + SIGNATURE_SUFFIX)
             signer = _check_signature(cfg, fh, source.name, expected, str(sig), sig)
             receipt = store.Receipt(
@@ -612,6 +660,7 @@ def install_file(
         time.monotonic() - started,
         via=receipt.source,
         proofs=receipt.proofs,
+        signer_name=_signer_name(cfg, signer),
     )
 
 
@@ -633,9 +682,11 @@ def find_installed(text: str) -> store.Installed:
         names = ", ".join(i.name for i in matches)
         raise UsageError(
             f"{version.name} matches {len(matches)} installed versions ({names})",
-            f"name one: gover uninstall {matches[0].name}",
+            f"give the full version, e.g. gover uninstall {matches[0].name}",
         )
-    raise NotInstalledError(f"go {version} is not installed", "see installed versions: gover list")
+    have = [i.name for i in store.installed()]
+    there = f"installed: {', '.join(have)}" if have else "nothing is installed"
+    raise NotInstalledError(f"go {version} is not installed ({there})", "see: gover list")
 
 
 def _pins_here() -> list[Pin]:
@@ -693,3 +744,73 @@ def uninstall(
             raise GoverError(f"go {item.name} kept ({'; '.join(users)})")
     store.remove(item)
     return item
+
+
+# ---- after a fresh install, and `gover use` ---------------------------------------------
+
+
+def default_packages(result: InstallResult, cfg: Config) -> tuple[DefaultPackage, ...]:
+    """`go install` the default-packages file's lines with a toolchain just installed (not
+    one that was there already): () when there is no such file."""
+    if result.status == "already-installed":
+        return ()
+    from gover.tools import defaults
+
+    return defaults.after_install(result.root, result.version.name, cfg)
+
+
+@dataclass(frozen=True)
+class UseResult:
+    """`gover use`: what was installed (None: an installed version already satisfied the
+    request), the pin written, the one it replaced, and what it selects now."""
+
+    file: Path
+    pin: str  # canonical pin text, as `gover local` writes it
+    previous: str | None  # the pin the file held before, None when it was new
+    selects: str | None  # the installed version the pin selects; None for system
+    installed: InstallResult | None
+    packages: tuple[DefaultPackage, ...] = ()
+    kept: tuple[Path, ...] = ()  # files in the shims dir that gover did not make (rehash)
+
+
+def use(
+    text: str,
+    cfg: Config,
+    pin_file: Path,
+    *,
+    global_: bool = False,
+    force: bool = False,
+    on_installed: Callable[[InstallResult, tuple[DefaultPackage, ...]], None] | None = None,
+) -> UseResult:
+    """Pin `text` in `pin_file`, installing the newest match first when no installed version
+    satisfies it (as `gover install` would: same sources, same proofs). An installed match
+    needs no network. `force` installs again even so. Nothing is pinned unless the install
+    succeeded; the pin file is checked (a symlink to refuse) before anything is downloaded.
+    `on_installed` hears of the install (and its default packages) as soon as it is done."""
+    from gover.select import pins, resolve, shims
+
+    token = pins.parse_pin(text)
+    pins.pin_target(pin_file)  # refused now, not after a download
+    prev = resolve.read_version_file(pin_file, "global" if global_ else "file")
+    installed: InstallResult | None = None
+    packages: tuple[DefaultPackage, ...] = ()
+    kept: tuple[Path, ...] = ()
+    if not token.is_system and (force or pins.check_installed(token, True) is None):
+        try:
+            installed = install(token.text, cfg, force=force)
+        except NoMatchError as exc:  # an answer, not a usage error: exit 1
+            raise GoverError(exc.message, exc.hint) from None
+        packages = default_packages(installed, cfg)
+        if on_installed is not None:
+            on_installed(installed, packages)
+        kept = shims.rehash().kept  # the alias files a prefix pin resolves through
+    written, selects = pins.write_pin(pin_file, token.text, force=False)
+    return UseResult(
+        pin_file,
+        written,
+        prev.token if prev is not None else None,
+        selects,
+        installed,
+        packages,
+        kept,
+    )

@@ -84,6 +84,10 @@ _ADAPT_WRITE_SHARE = 0.3
 _WRITER_MODE = "auto"
 # Threads that inflate, hash and write a zip's files (members are independent in a zip).
 _ZIP_WORKERS = min(4, os.cpu_count() or 1)
+
+# A progress hook: (done, total), bytes; called at most once per MiB of archive.
+Progress = Callable[[int, int], None]
+
 # tarfile reads only headers through our stream (data goes straight to files): a
 # header larger than this (a PAX record or GNU long name) is hostile, not big.
 _MAX_HEADER_READ = 1 << 20
@@ -279,10 +283,12 @@ class _StreamError(Exception):
 class _Pump(threading.Thread):
     """Reads and inflates the gzip file into a bounded queue of chunks."""
 
-    def __init__(self, fd: int, backend: _Backend) -> None:
+    def __init__(self, fd: int, backend: _Backend, progress: Progress | None = None) -> None:
         super().__init__(name="gover-gunzip", daemon=True)
         self.fd = fd
         self.backend = backend
+        self.progress = progress  # (compressed bytes read, archive size), once per 1 MiB read
+        self.total = os.fstat(fd).st_size if progress is not None else 0
         self.hasher = hashlib.sha256()  # of every byte read, complete once the pump ends
         self.queue: queue.Queue[bytes | BaseException | None] = queue.Queue(_PUMP_DEPTH)
         self.stop = threading.Event()
@@ -319,6 +325,8 @@ class _Pump(threading.Thread):
                     break
                 offset += len(data)
                 hash_update(data)
+                if self.progress is not None:
+                    self.progress(offset, self.total)
             if d is None:
                 # After a gzip member: zero padding is allowed, then another member.
                 data = data.lstrip(b"\x00")
@@ -552,13 +560,15 @@ class _Writer:
 # --------------------------------------------------------------------------- tar
 
 
-def _extract_tar(fd: int, tree: _Tree, report: Reporter) -> None:
+def _extract_tar(
+    fd: int, tree: _Tree, report: Reporter, progress: Progress | None = None
+) -> None:
     current = ["(none yet)"]
 
     def stream_error(reason: str) -> NoReturn:
         report.archive(f"{reason} (at member '{show(current[0])}')")
 
-    pump = _Pump(fd, _backend)
+    pump = _Pump(fd, _backend, progress)
     writer = _Writer(_WRITER_MODE)
     stream = _TarStream(pump, stream_error)
     pump.start()
@@ -696,7 +706,9 @@ def _module_rel(rel: str) -> str:
     return rel
 
 
-def _extract_zip(fh: BinaryIO, tree: _Tree, report: Reporter) -> None:
+def _extract_zip(
+    fh: BinaryIO, tree: _Tree, report: Reporter, progress: Progress | None = None
+) -> None:
     if not tree.module:
         # A release .zip: the SHA-256 of the bytes read here is compared with the verified
         # one. A module zip has no such hash (its proof is the h1 of the entries, taken from
@@ -726,16 +738,23 @@ def _extract_zip(fh: BinaryIO, tree: _Tree, report: Reporter) -> None:
         # written; then the files are inflated, hashed and written by a few threads (zlib,
         # hashlib and os.write release the GIL), each member independent in a zip.
         jobs = [job for info in infos if (job := _zip_member(zf, info, tree, report))]
-        _zip_write_all(zf, jobs, tree, report)
+        _zip_write_all(zf, jobs, tree, report, progress)
 
 
 # A file to write: the member, its full path, permissions, and whether to hash it.
 _ZipJob = tuple[zipfile.ZipInfo, str, int, bool]
 
 
-def _zip_write_all(zf: zipfile.ZipFile, jobs: list[_ZipJob], tree: _Tree, report: Reporter) -> None:
+def _zip_write_all(
+    zf: zipfile.ZipFile,
+    jobs: list[_ZipJob],
+    tree: _Tree,
+    report: Reporter,
+    progress: Progress | None = None,
+) -> None:
     """Write the checked files with a few threads, each taking batches of ~1 MiB of members
-    (one future per batch, not per file: a Go tree is ~10,000 mostly small files)."""
+    (one future per batch, not per file: a Go tree is ~10,000 mostly small files).
+    `progress` hears (bytes written, bytes to write) once per batch."""
     if not jobs:
         return
     batches: list[list[_ZipJob]] = [[]]
@@ -746,19 +765,33 @@ def _zip_write_all(zf: zipfile.ZipFile, jobs: list[_ZipJob], tree: _Tree, report
             size = 0
         batches[-1].append(job)
         size += job[0].file_size
+    total = sum(job[0].file_size for job in jobs)
+    written = 0
 
     def write(batch: list[_ZipJob]) -> list[tuple[str, str | None, int]]:
         return [_zip_write(zf, job, tree, report) for job in batch]
 
+    def advance(items: list[tuple[str, str | None, int]]) -> None:
+        nonlocal written
+        written += sum(item[2] for item in items)
+        if progress is not None:
+            progress(written, total)
+
     if _ZIP_WORKERS <= 1 or len(batches) == 1:
-        done = [item for batch in batches for item in write(batch)]
+        done = []
+        for batch in batches:
+            items = write(batch)
+            advance(items)
+            done.extend(items)
     else:
         with ThreadPoolExecutor(_ZIP_WORKERS, thread_name_prefix="gover-unzip") as pool:
             futures = [pool.submit(write, batch) for batch in batches]
             done = []
             try:
                 for future in futures:  # the first failure in archive order is the one named
-                    done.extend(future.result())
+                    items = future.result()
+                    advance(items)
+                    done.extend(items)
             except BaseException:
                 for future in futures:
                     future.cancel()
@@ -956,11 +989,15 @@ def extract(
     max_depth: int = MAX_ARCHIVE_DEPTH,
     module: str | None = None,
     hash_files: bool = False,
+    progress: Progress | None = None,
 ) -> ExtractStats:
     """Unpack the Go distribution `archive` into the empty directory `dest`, minus `go/`.
 
     With `hash_files`, a .tar.gz's regular files are hashed as they are written
     (`stats.file_hashes`).
+
+    `progress(done, total)`, for a bar, is called once per MiB: a .tar.gz's compressed
+    bytes read of its size (from the inflating thread), a .zip's file bytes written.
 
     With `module` (`golang.org/toolchain@v0.0.1-go1.22.10.linux-amd64`) it must be that
     module's zip, as a module proxy serves it: one root `<module>/` stripped instead of `go/`,
@@ -984,11 +1021,19 @@ def extract(
             report.archive(f"cannot be read ({io_reason(exc)})")
         with os.fdopen(fd, "rb") as fh:
             return _extract(
-                fh, dest, report, max_members, max_bytes, max_depth, module, hash_files
+                fh, dest, report, max_members, max_bytes, max_depth, module, hash_files, progress
             )
     label = name or os.path.basename(str(getattr(archive, "name", "archive")))
     return _extract(
-        archive, dest, Reporter(label), max_members, max_bytes, max_depth, module, hash_files
+        archive,
+        dest,
+        Reporter(label),
+        max_members,
+        max_bytes,
+        max_depth,
+        module,
+        hash_files,
+        progress,
     )
 
 
@@ -1001,6 +1046,7 @@ def _extract(
     max_depth: int,
     module: str | None = None,
     hash_files: bool = False,
+    progress: Progress | None = None,
 ) -> ExtractStats:
     fd = fh.fileno()
     kind = _sniff(fd, report)
@@ -1019,9 +1065,9 @@ def _extract(
     tree.file_hashes = []
     try:
         if kind == "zip":
-            _extract_zip(fh, tree, report)
+            _extract_zip(fh, tree, report, progress)
         else:
-            _extract_tar(fd, tree, report)
+            _extract_tar(fd, tree, report, progress)
     except OSError as exc:
         raise InstallError(
             f"{report.label}: cannot extract member '{show(tree.current)}' into {dest}: "

@@ -748,6 +748,17 @@ def verify_with_refresh(
     return signer
 
 
+def signer_name(cfg: Config, fingerprint: str) -> str:
+    """The first user id of the trusted key `fingerprint` ("Google Inc. (Linux Packages
+    Signing Authority) <linux-packages-keymaster@google.com>"), or "" when it has none.
+    Read from the keyring's stamp: no gpg run on a warm keyring."""
+    try:
+        keys = Keyring(cfg).trusted()
+    except (GoverError, OSError):
+        return ""
+    return next((k.uids[0] for k in keys if k.fingerprint == fingerprint and k.uids), "")
+
+
 # --------------------------------------------------------------------------- key management
 
 
