@@ -8,6 +8,11 @@ case ${@ENV_AUTO_INSTALL@:-} in 1 | true | yes | on) _gv_auto=1 ;; 0 | false | n
 _gv_bom='@BOM@'
 _gv_cr='@CR@'
 _gv_gover() { @GOVER@ "$@"; }
+# Per-version GOBIN (config gobin): the directory holding one GOBIN per version, or empty.
+_gv_gobin=@GOBIN@
+# A tool shim (a program `go install`ed into a per-version GOBIN): how to build it again.
+_gv_tool=@TOOL@
+_gv_fix=@TOOL_FIX@
 
 @RESOLVE@
 
@@ -61,21 +66,56 @@ case $_gv_rc in
   ;;
 esac
 
-if [ -z "$_gv_root" ]; then
+# _gv_user_gobin: the user set GOBIN with `go env -w` (the file cmd/go's cfg.EnvFile names).
+_gv_user_gobin() {
+  if [ -n "${GOENV:-}" ]; then
+    [ "$GOENV" = off ] && return 1
+    _gv_ef=$GOENV
+  elif [ -n "${XDG_CONFIG_HOME:-}" ]; then
+    case $XDG_CONFIG_HOME in /*) _gv_ef=$XDG_CONFIG_HOME/go/env ;; *) return 1 ;; esac
+  elif [ -n "${HOME:-}" ]; then
+    _gv_ef=$HOME/.config/go/env
+  else
+    return 1
+  fi
+  [ -f "$_gv_ef" ] && [ -r "$_gv_ef" ] || return 1
+  _gv_eb=
+  while IFS= read -r _gv_el || [ -n "$_gv_el" ]; do
+    case $_gv_el in GOBIN=*) _gv_eb=${_gv_el#GOBIN=} ;; esac
+  done <"$_gv_ef"
+  [ -n "$_gv_eb" ]
+}
+
+if [ -n "$_gv_tool" ]; then
+  _gv_bin=
+  if [ -n "$_gv_root" ] && [ -f "$_gv_gobin/$_gv_name/$_gv_prog" ] && [ -x "$_gv_gobin/$_gv_name/$_gv_prog" ]; then
+    _gv_bin=$_gv_gobin/$_gv_name/$_gv_prog
+  else
+    _gv_have=
+    for _gv_d in "$_gv_gobin"/*; do
+      if [ -f "$_gv_d/$_gv_prog" ] && [ -x "$_gv_d/$_gv_prog" ]; then
+        _gv_have="$_gv_have${_gv_have:+, }${_gv_d##*/}"
+      fi
+    done
+    printf 'gover: %s is not installed for go %s (%s); it is installed for go %s; run: %s\n' "$_gv_prog" "${_gv_name:-system}" "$_gv_src" "${_gv_have:-no version}" "$_gv_fix" >&2
+    exit 127
+  fi
+elif [ -z "$_gv_root" ]; then
   if [ "$_gv_prog" = go ]; then exec "$_gv_sys" "$@"; fi
   _gv_bin=${_gv_sys%/*}/$_gv_prog
   [ -x "$_gv_bin" ] && exec "$_gv_bin" "$@"
   printf 'gover: %s is not next to the system go %s; run: gover which %s\n' "$_gv_prog" "$_gv_sys" "$_gv_prog" >&2
   exit 127
-fi
-_gv_bin=$_gv_root/@BIN@/$_gv_prog
-if ! [ -x "$_gv_bin" ]; then
-  # A Windows tree (paths.Toolchain): its programs end in .exe (WSL can run them).
-  if [ -x "$_gv_bin"@EXE@ ]; then
-    _gv_bin=$_gv_bin@EXE@
-  else
-    printf 'gover: go %s (%s) has no %s; run: gover which %s\n' "$_gv_name" "$_gv_src" "$_gv_prog" "$_gv_prog" >&2
-    exit 127
+else
+  _gv_bin=$_gv_root/@BIN@/$_gv_prog
+  if ! [ -x "$_gv_bin" ]; then
+    # A Windows tree (paths.Toolchain): its programs end in .exe (WSL can run them).
+    if [ -x "$_gv_bin"@EXE@ ]; then
+      _gv_bin=$_gv_bin@EXE@
+    else
+      printf 'gover: go %s (%s) has no %s; run: gover which %s\n' "$_gv_name" "$_gv_src" "$_gv_prog" "$_gv_prog" >&2
+      exit 127
+    fi
   fi
 fi
 GOROOT=$_gv_root
@@ -86,5 +126,26 @@ export PATH
 if [ -z "${GOTOOLCHAIN:-}" ]; then
   GOTOOLCHAIN=local
   export GOTOOLCHAIN
+fi
+if [ -n "$_gv_gobin" ] && [ -z "${GOBIN:-}" ] && ! _gv_user_gobin; then
+  # Per-version GOBIN: `go install` puts programs where only this version's tool shims look.
+  GOBIN=$_gv_gobin/$_gv_name
+  export GOBIN
+  if [ "$_gv_prog" = go ] && [ "${1:-}" = install ]; then
+    # Then a shim for each new program (rehash), so it runs by name at once.
+    "$_gv_bin" "$@"
+    _gv_rc=$?
+    if [ "$_gv_rc" = 0 ]; then
+      for _gv_f in "$GOBIN"/*; do
+        _gv_n=${_gv_f##*/}
+        case $_gv_n in gover | .* | *[!A-Za-z0-9._+-]*) continue ;; esac
+        if [ -f "$_gv_f" ] && [ -x "$_gv_f" ] && ! [ -e @SHIMS@/"$_gv_n" ]; then
+          _gv_gover rehash >/dev/null || printf 'gover: warning: no shim for %s yet; run: gover rehash\n' "$_gv_n" >&2
+          break
+        fi
+      done
+    fi
+    exit "$_gv_rc"
+  fi
 fi
 exec "$_gv_bin" "$@"

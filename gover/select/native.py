@@ -281,12 +281,23 @@ def ensure(candidates: list[Path] | None = None) -> Shim:
     return Shim(target, used, True)
 
 
-def with_settings(binary: bytes, auto_install: bool, gover: list[str]) -> bytes:
+def with_settings(
+    binary: bytes,
+    auto_install: bool,
+    gover: list[str],
+    gobins: Path | None = None,
+    tool_fix: str | None = None,
+) -> bytes:
     """`binary` with this store's settings appended (what the shim reads from itself at run
     time): NUL-separated key, value pairs (any path fits), the format tag first, then
-    TRAILER_TAG and the pairs' length."""
+    TRAILER_TAG and the pairs' length. `gobins`: the per-version GOBINs' directory (config
+    gobin = "per-version"); `tool_fix`: set for a tool shim (shims.render_shim's)."""
     pairs = [
         ("format", SHIM_MARKER),
+        ("gobin", str(gobins) if gobins is not None else ""),
+        ("tool", "1" if tool_fix is not None else ""),
+        ("tool_fix", tool_fix or ""),
+        ("shims", str(paths.shims_dir())),
         ("versions", str(paths.versions_dir())),
         ("aliases", str(paths.aliases_dir())),
         ("global", str(paths.global_version_file())),

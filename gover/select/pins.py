@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gover import paths
 from gover.constants import VERSION_FILE_LIMIT
@@ -12,6 +13,9 @@ from gover.errors import GoverError, NotInstalledError, VersionError, io_error
 from gover.fsutil import UnsafePathError, file_kind, read_capped, write_atomic
 from gover.select import resolve
 from gover.versions import ACCEPTED_FORMS, PinToken, show
+
+if TYPE_CHECKING:
+    from gover.config import Config
 
 
 def parse_pin(text: str) -> PinToken:
@@ -127,8 +131,12 @@ def unset(path: Path) -> bool:
     return True
 
 
-def toolchain_env(sel: resolve.Selection, base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment a shim gives the toolchain: its bin first, GOROOT, GOTOOLCHAIN=local."""
+def toolchain_env(
+    sel: resolve.Selection, base: dict[str, str] | None = None, cfg: Config | None = None
+) -> dict[str, str]:
+    """The environment a shim gives the toolchain: its bin first, GOROOT, GOTOOLCHAIN=local,
+    and with config `gobin = "per-version"` and no GOBIN of the user's, GOBIN=<data
+    dir>/gobin/<version> (tools/gobin.py; `cfg` read from the config when None)."""
     env = dict(os.environ if base is None else base)
     if sel.root is None:
         return env
@@ -139,6 +147,13 @@ def toolchain_env(sel: resolve.Selection, base: dict[str, str] | None = None) ->
     env["GOROOT"] = str(sel.root)
     if not env.get("GOTOOLCHAIN"):
         env["GOTOOLCHAIN"] = "local"
+    if sel.name is not None:
+        from gover import config
+        from gover.tools import gobin
+
+        cfg = config.load() if cfg is None else cfg
+        if gobin.per_version(cfg, env):
+            env["GOBIN"] = str(gobin.bin_dir(sel.name, cfg, env))
     return env
 
 

@@ -110,9 +110,18 @@ def resolver_source() -> str:
     return fill(template("resolve.sh"), resolver_values())
 
 
-def render_shim(program: str, auto_install: bool) -> str:
+def render_shim(
+    program: str, auto_install: bool, gobin: Path | None = None, tool_fix: str | None = None
+) -> str:
+    """The sh shim for `program`. `gobin`: the per-version GOBINs' directory when config
+    gobin = "per-version" (each go run gets GOBIN=<gobin>/<version>); `tool_fix`: set for a
+    tool shim (a program in those directories), the command that builds it again."""
     body = template("shim.sh")
     values = {
+        "@GOBIN@": sh_quote(str(gobin)) if gobin is not None else "''",
+        "@TOOL@": "1" if tool_fix is not None else "''",
+        "@TOOL_FIX@": sh_quote(tool_fix or ""),
+        "@SHIMS@": sh_quote(str(paths.shims_dir())),
         "@PROGRAM@": sh_quote(program),
         "@AUTO_INSTALL@": "1" if auto_install else "''",
         "@BOM@": "\ufeff",
@@ -161,6 +170,7 @@ class RehashResult:
     kind: str = "sh"  # the shims written: "native", "sh" or "cmd" (Windows)
     go: str | None = None  # native: the Go that built the binary, when known
     why: str | None = None  # sh under shims = "auto": why not native
+    tools: tuple[str, ...] = ()  # tool shims (per-version GOBIN programs), also in `shims`
 
 
 # What every rendered shim starts with (shims/shim.sh, shims/shim.cmd): gover's shim marker.
@@ -330,6 +340,53 @@ def _programs(installed: list[store.Installed]) -> set[str]:
     return names
 
 
+# A module path and version fit to show in a fix (module path characters only).
+_MODULE = re.compile(r"[A-Za-z0-9_.~][A-Za-z0-9_.~/+-]*")
+
+
+def _tool_fix(name: str, binary: Path) -> str:
+    """How to build tool `name` again with the selected Go: `go install PATH@VERSION` from
+    its build info (@latest for a build without a module version), else tools reinstall."""
+    from gover.errors import BuildInfoError
+    from gover.inspect import buildinfo
+
+    try:
+        info = buildinfo.read(binary, follow_symlinks=False)
+    except (BuildInfoError, OSError):
+        return f"gover tools reinstall {name}"
+    version = info.main.version if info.main is not None else ""
+    if _MODULE.fullmatch(version or "") is None or version == "(devel)":
+        version = "latest"
+    if _MODULE.fullmatch(info.path or "") is None:
+        return f"gover tools reinstall {name}"
+    return f"go install {info.path}@{version}"
+
+
+def _tools(programs: set[str]) -> dict[str, str]:
+    """Programs `go install`ed into the per-version GOBINs (<data dir>/gobin/<version>/):
+    name -> the fix a tool shim prints when the selected version lacks it. Not for a name
+    the toolchains' own programs or gover use, nor one unsafe to render into a shim."""
+    found: dict[str, Path] = {}
+    root = paths.gobins_dir()
+    try:
+        versions = sorted(os.scandir(root), key=lambda e: e.name, reverse=True)
+    except OSError:
+        return {}
+    for vdir in versions:
+        if not store.is_version_name(vdir.name) or not vdir.is_dir(follow_symlinks=False):
+            continue
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(vdir.path):
+                name = entry.name
+                if name in programs or name == "gover" or name in found:
+                    continue
+                if _PROGRAM_NAME.fullmatch(name) is None or name.endswith(".exe"):
+                    continue
+                if entry.is_file(follow_symlinks=False) and os.access(entry.path, os.X_OK):
+                    found[name] = Path(entry.path)
+    return {name: _tool_fix(name, path) for name, path in found.items()}
+
+
 def _native_shim(kind: str) -> tuple[native.Shim | None, str | None]:
     """The native shim binary for setting `kind` (auto, native, sh), or None and why not.
     "native" that cannot be had raises one line naming why; nothing is written then."""
@@ -346,20 +403,29 @@ def _native_shim(kind: str) -> tuple[native.Shim | None, str | None]:
         return None, str(exc)
 
 
-def rehash(auto_install: bool | None = None, kind: str | None = None) -> RehashResult:
+def rehash(
+    auto_install: bool | None = None, kind: str | None = None, gobin: str | None = None
+) -> RehashResult:
     """Write aliases and shims; remove stale ones. Serialised by a lock. `kind`: the config
-    key `shims` (auto, native, sh), read from the config when None."""
-    if auto_install is None or kind is None:
+    key `shims` (auto, native, sh); `gobin`: the config key `gobin` (shared, per-version);
+    read from the config when None. Under per-version GOBIN, a tool shim for each program
+    found in <data dir>/gobin/<version>/ too."""
+    if auto_install is None or kind is None or gobin is None:
         from gover import config
 
         cfg = config.load()
         auto_install = cfg.auto_install if auto_install is None else auto_install
         kind = cfg.shims if kind is None else kind
+        gobin = cfg.gobin if gobin is None else gobin
     with store.lock("rehash"):
         items = store.installed()
         aliases = compute_aliases([i.version for i in items])
         programs = _programs(items)
         windows = os.name == "nt"
+        per_version = gobin == constants.GOBIN_PER_VERSION
+        gobins = paths.gobins_dir() if per_version else None
+        # Tool shims: unix only (a .cmd shim runs `gover exec`, which finds no tool).
+        tools = _tools(programs) if per_version and not windows else {}
         # First: "native" that cannot be built fails before anything is written.
         shim, why = (None, "Windows uses .cmd shims") if windows else _native_shim(kind)
         adir = _own_dir(paths.aliases_dir())
@@ -370,24 +436,39 @@ def rehash(auto_install: bool | None = None, kind: str | None = None) -> RehashR
             for key, name in aliases.items()
         ]
         binary = fsutil.read_capped(shim.binary, _NATIVE_LIMIT) if shim else None
+        settled = binary
         if binary is not None:
-            binary = native.with_settings(binary, auto_install, gover_command())
+            settled = native.with_settings(binary, auto_install, gover_command(), gobins)
         for program in sorted(programs):
             text: str | bytes
             if windows:
                 text = render_cmd_shim(program)
-            elif binary is not None:
-                text = binary
+            elif settled is not None:
+                text = settled
             else:
-                text = render_shim(program, auto_install)
+                text = render_shim(program, auto_install, gobins)
             path = sdir / (program + ".cmd" if windows else program)
+            writes.append(_Write(path, text, 0o755, is_shim_file))
+        for tool, fix in sorted(tools.items()):
+            path = sdir / tool
+            if os.path.lexists(path) and not is_shim_file(path):
+                del tools[tool]  # the user's own file there: left alone (reported as kept)
+                continue
+            if binary is not None:
+                text = native.with_settings(binary, auto_install, gover_command(), gobins, fix)
+            else:
+                text = render_shim(tool, auto_install, gobins, fix)
             writes.append(_Write(path, text, 0o755, is_shim_file))
         _check(writes)
         _drop_zsh_compiled()
         for w in writes:
             _write(w)
         kept = _prune(adir, lambda entry: entry in aliases, is_alias_file)
-        kept += _prune(sdir, lambda entry: entry.removesuffix(".cmd") in programs, is_shim_file)
+        kept += _prune(
+            sdir,
+            lambda entry: entry.removesuffix(".cmd") in programs or entry in tools,
+            is_shim_file,
+        )
         hook_files = {w.path.name for w in writes if w.recognise is is_hook_file}
         hook_files.add(_zsh_compiled())
         kept += _prune(hdir, lambda entry: entry in hook_files, is_hook_file)
@@ -398,12 +479,13 @@ def rehash(auto_install: bool | None = None, kind: str | None = None) -> RehashR
         refresh.mark()  # what is here was rendered by this gover (select/refresh.py)
     written = "cmd" if windows else ("native" if shim else "sh")
     return RehashResult(
-        tuple(sorted(programs)),
+        tuple(sorted(programs | set(tools))),
         aliases,
         tuple(kept),
         kind=written,
         go=shim.go if shim else None,
         why=why,
+        tools=tuple(sorted(tools)),
     )
 
 

@@ -24,13 +24,8 @@ GOBIN_VARS = ("GOBIN", "GOPATH")
 
 def go_setting(name: str, environ: Mapping[str, str] | None = None) -> str:
     """go's value of GOBIN or GOPATH: the environment, else the `go env -w` file, else ""
-    (proxy.go_env's order; its GO_VARS do not hold these two yet, so the same govars reader
-    is asked here)."""
-    from gover.toolchain import proxy
-
+    (proxy.go_env's order and its reader, govars; proxy.GO_VARS does not hold these two)."""
     env = os.environ if environ is None else environ
-    if name in proxy.GO_VARS:  # pragma: no cover - once proxy.go_env reads it, ask it
-        return proxy.go_env(env).get(name)
     if env.get(name):
         return env[name]
     from gover.doctor import govars

@@ -51,6 +51,10 @@ type settings struct {
 	versions, aliases, global, shimgo string
 	auto                              bool
 	gover                             []string
+	// Per-version GOBIN (config gobin): the directory of one GOBIN per version, or "";
+	// tool: this shim runs a program `go install`ed there; toolFix: how to build it again.
+	gobin, shims, toolFix string
+	tool                  bool
 }
 
 const settingsCap = 64 << 10
@@ -118,6 +122,14 @@ func loadSettings() settings {
 			s.auto = v == "1"
 		case "gover":
 			s.gover = append(s.gover, v)
+		case "gobin":
+			s.gobin = v
+		case "shims":
+			s.shims = v
+		case "tool":
+			s.tool = v == "1"
+		case "tool_fix":
+			s.toolFix = v
 		}
 	}
 	for _, k := range []string{"versions", "aliases", "global", "shimgo", "auto_install", "gover"} {
@@ -724,6 +736,126 @@ func run(bin string, env []string) {
 	die(126, bin+": cannot run it ("+errText(err)+")")
 }
 
+// spawn: run argv with env and these files as stdin, stdout, stderr; its exit status.
+func spawn(argv []string, env []string, files []*os.File) int {
+	p, err := os.StartProcess(argv[0], argv, &os.ProcAttr{Env: env, Files: files})
+	if err != nil {
+		say("gover: " + argv[0] + ": " + errText(err))
+		return 127
+	}
+	st, err := p.Wait()
+	if err != nil {
+		return 1
+	}
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return st.ExitCode()
+}
+
+// userGobin: the user set GOBIN with `go env -w` (the file cmd/go's cfg.EnvFile names; the
+// last GOBIN line wins, as go reads it).
+func userGobin() bool {
+	file := os.Getenv("GOENV")
+	switch {
+	case file == "off":
+		return false
+	case file != "":
+	case os.Getenv("XDG_CONFIG_HOME") != "":
+		x := os.Getenv("XDG_CONFIG_HOME")
+		if !strings.HasPrefix(x, "/") {
+			return false
+		}
+		file = x + "/go/env"
+	case os.Getenv("HOME") != "":
+		file = os.Getenv("HOME") + "/.config/go/env"
+	default:
+		return false
+	}
+	data, err := readRegular(file, settingsCap)
+	if err != nil {
+		return false
+	}
+	value := ""
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "GOBIN=") {
+			value = l[len("GOBIN="):]
+		}
+	}
+	return value != ""
+}
+
+// isExe: a regular file we may execute ([ -f ] && [ -x ]).
+func isExe(p string) bool { return isFile(p) && access(p, 1) }
+
+// toolBin: for a tool shim, the selected version's build of it, or die naming the versions
+// that have one and how to build it again.
+func toolBin(s *settings, c *choice, prog string) string {
+	if c.root != "" && isExe(s.gobin+"/"+c.name+"/"+prog) {
+		return s.gobin + "/" + c.name + "/" + prog
+	}
+	have := ""
+	if d, err := os.Open(s.gobin); err == nil {
+		names, _ := d.Readdirnames(-1)
+		d.Close()
+		sortStrings(names)
+		for _, v := range names {
+			if isExe(s.gobin + "/" + v + "/" + prog) {
+				if have != "" {
+					have += ", "
+				}
+				have += v
+			}
+		}
+	}
+	if have == "" {
+		have = "no version"
+	}
+	name := c.name
+	if c.root == "" {
+		name = "system"
+	}
+	die(127, prog+" is not installed for go "+name+" ("+c.src+"); it is installed for go "+have+"; run: "+s.toolFix)
+	return ""
+}
+
+// sortStrings: names in byte order, as sh's glob lists them in the C locale.
+func sortStrings(a []string) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// installAndRehash: `go install` under a per-version GOBIN, then `gover rehash` when a
+// program there has no shim yet, so it runs by name at once; exits with go's status.
+func installAndRehash(s *settings, bin string, env []string, gobin string) {
+	rc := spawn(append([]string{bin}, os.Args[1:]...), env, []*os.File{os.Stdin, os.Stdout, os.Stderr})
+	if rc == 0 {
+		if d, err := os.Open(gobin); err == nil {
+			names, _ := d.Readdirnames(-1)
+			d.Close()
+			for _, n := range names {
+				if n == "gover" || strings.HasPrefix(n, ".") || strings.IndexFunc(n, func(r rune) bool {
+					return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '+' || r == '-')
+				}) >= 0 {
+					continue
+				}
+				if isExe(gobin+"/"+n) && !exists(s.shims+"/"+n) {
+					devnull, _ := os.OpenFile("/dev/null", os.O_WRONLY, 0)
+					argv := append(append([]string{}, s.gover...), "rehash")
+					if spawn(argv, os.Environ(), []*os.File{os.Stdin, devnull, os.Stderr}) != 0 {
+						warn("no shim for " + n + " yet; run: gover rehash")
+					}
+					break
+				}
+			}
+		}
+	}
+	os.Exit(rc)
+}
+
 // autoInstall: gover install WANT (its output on stderr); its exit status.
 func autoInstall(s *settings, want string) int {
 	argv := append(append([]string{}, s.gover...), "install", want)
@@ -801,7 +933,10 @@ func main() {
 		die(127, "no system go found on PATH ("+c.src+"); run: gover install latest && gover global latest")
 	}
 	env := os.Environ()
-	if c.root == "" {
+	var bin string
+	if s.tool {
+		bin = toolBin(&s, &c, prog)
+	} else if c.root == "" {
 		if prog == "go" {
 			run(c.sys, env)
 		}
@@ -810,14 +945,15 @@ func main() {
 			run(bin, env)
 		}
 		die(127, prog+" is not next to the system go "+c.sys+"; run: gover which "+prog)
-	}
-	bin := c.root + "/" + binDir + "/" + prog
-	if !access(bin, 1) {
-		// A Windows tree (paths.Toolchain): its programs end in .exe (WSL can run them).
-		if !access(bin+exeSuffix, 1) {
-			die(127, "go "+c.name+" ("+c.src+") has no "+prog+"; run: gover which "+prog)
+	} else {
+		bin = c.root + "/" + binDir + "/" + prog
+		if !access(bin, 1) {
+			// A Windows tree (paths.Toolchain): its programs end in .exe (WSL can run them).
+			if !access(bin+exeSuffix, 1) {
+				die(127, "go "+c.name+" ("+c.src+") has no "+prog+"; run: gover which "+prog)
+			}
+			bin += exeSuffix
 		}
-		bin += exeSuffix
 	}
 	env = setenv(env, "GOROOT", c.root)
 	path := os.Getenv("PATH")
@@ -827,6 +963,15 @@ func main() {
 	// gover, not go, picks the toolchain: stop go from switching behind our back.
 	if os.Getenv("GOTOOLCHAIN") == "" {
 		env = setenv(env, "GOTOOLCHAIN", "local")
+	}
+	if s.gobin != "" && os.Getenv("GOBIN") == "" && !userGobin() {
+		// Per-version GOBIN: `go install` puts programs where only this version's tool
+		// shims look.
+		gobin := s.gobin + "/" + c.name
+		env = setenv(env, "GOBIN", gobin)
+		if prog == "go" && len(os.Args) > 1 && os.Args[1] == "install" {
+			installAndRehash(&s, bin, env, gobin)
+		}
 	}
 	run(bin, env)
 }
