@@ -22,6 +22,12 @@ _gv_cr='@CR@'
 _gv_hook_seen=${_gv_hook_seen-'
 '}
 _gv_warn() {
+  if [ -n "${_gv_fn_on-}" ]; then
+    # The gover function answering `current`/`which`: every warning, as gover prints it.
+    _gv_fn_err=$_gv_fn_err"gover: warning: $1
+"
+    return 0
+  fi
   case $_gv_hook_seen in *"
 $PWD	$1
 "*) return 0 ;; esac
@@ -120,6 +126,88 @@ _gv_hook_update() {
   esac
   return 0
 }
+
+# _gv_fn_answer CMD [PROGRAM]: `gover current` or `gover which [PROGRAM]` answered here, by
+# the resolver above, with the text and exit code the Python command has (gover/cli/fast.py):
+# _gv_fn_out (stdout, one line or empty), _gv_fn_err (stderr lines), _gv_fn_code. Returns 1
+# for what only gover can word exactly: a GOTOOLCHAIN stand-in, a relative or unclean system
+# go path, a Windows tree, a program name that is not a plain word, and any text holding
+# bytes gover would escape for the terminal (non-ASCII included, under LC_ALL=C).
+_gv_fn_answer() {
+  _gv_fn_out= _gv_fn_err= _gv_fn_code=0
+  if [ "$1" = which ]; then
+    _gv_fn_prog=${2-go}
+    case $_gv_fn_prog in '' | . | .. | -* | *[!A-Za-z0-9._+-]*) return 1 ;; esac
+  fi
+  _gv_fn_on=1
+  if _gv_resolve; then _gv_rc=0; else _gv_rc=$?; fi
+  _gv_fn_on=
+  if [ "$_gv_rc" = 1 ] && _gv_switch; then return 1; fi
+  case $_gv_rc in
+  0)
+    if [ -z "$_gv_root" ]; then
+      case $_gv_sys in //* | /*/./* | */. | *//*) return 1 ;; /*) ;; *) return 1 ;; esac
+    elif ! [ -f "$_gv_root/bin/go" ]; then
+      return 1
+    fi
+    if [ "$1" = current ]; then
+      if [ -z "$_gv_root" ]; then
+        _gv_fn_out="system ($_gv_sys) ($_gv_src)"
+      else
+        _gv_fn_out="$_gv_name ($_gv_src)"
+      fi
+    else
+      if [ -n "$_gv_root" ]; then
+        _gv_fn_p=$_gv_root/bin/$_gv_fn_prog
+      elif [ "$_gv_fn_prog" = go ]; then
+        _gv_fn_p=$_gv_sys
+      else
+        _gv_fn_p=${_gv_sys%/*}/$_gv_fn_prog
+      fi
+      if [ -f "$_gv_fn_p" ] && [ -x "$_gv_fn_p" ]; then
+        _gv_fn_out=$_gv_fn_p
+      else
+        _gv_fn_err=$_gv_fn_err"gover: error: go ${_gv_name:-system} ($_gv_src) has no $_gv_fn_prog; looked for $_gv_fn_p
+"
+        _gv_fn_code=1
+      fi
+    fi
+    ;;
+  1)
+    _gv_hint
+    if [ "$_gv_min" = 1 ]; then _gv_fn_p=' or newer'; else _gv_fn_p=; fi
+    _gv_fn_err=$_gv_fn_err"gover: error: go $_gv_tok$_gv_fn_p ($_gv_src) is not installed; run: gover install $_gv_want
+"
+    _gv_fn_code=1
+    ;;
+  *)
+    _gv_fn_err=$_gv_fn_err"gover: error: no system go found on PATH ($_gv_src); run: gover install latest && gover global latest
+"
+    _gv_fn_code=1
+    ;;
+  esac
+  case $_gv_fn_out$_gv_fn_err in *[![:print:]"$_gv_nl"]*) return 1 ;; esac
+  return 0
+}
+
+# _gv_fn_print: what _gv_fn_answer found, on stderr and stdout.
+_gv_fn_print() {
+  if [ -n "$_gv_fn_err" ]; then printf '%s' "$_gv_fn_err" >&2; fi
+  if [ -n "$_gv_fn_out" ]; then printf '%s\n' "$_gv_fn_out"; fi
+  return 0
+}
+
+# _gv_fn_apply SHELL OUTPUT: run what `gover shell --shell SHELL` printed, when it is the one
+# line it prints (export or unset of @ENV_VERSION@); 1 (run nothing) for anything else.
+_gv_fn_apply() {
+  case $2 in
+  "export @ENV_VERSION@="* | "unset @ENV_VERSION@")
+    case $2 in *"$_gv_nl"*) return 1 ;; esac
+    eval "$2"
+    ;;
+  *) return 1 ;;
+  esac
+}
 # <<< posix
 
 # Before each prompt. Sees the user's options: runs the work where errexit cannot fire, with
@@ -141,6 +229,58 @@ __gover_hook() {
   case $_gv_opts in *u*) set -u ;; esac
   case $_gv_opts in *x*) set -x ;; esac
   return 0
+}
+
+# `gover current` and `gover which [PROGRAM]` answered by the resolver above (no process),
+# with the options and locale __gover_hook runs it under; 1: let gover answer.
+__gover_answer() {
+  local _gv_opts=$- _gv_ncm= _gv_ok=1 LC_ALL=C IFS=' 	
+'
+  set +ux
+  if shopt -q nocasematch; then
+    _gv_ncm=1
+    shopt -u nocasematch
+  fi
+  if _gv_fn_answer "$@"; then
+    _gv_ok=0
+    _gv_fn_print
+  fi
+  if [ -n "$_gv_ncm" ]; then shopt -s nocasematch; fi
+  case $_gv_opts in *f*) set -f ;; *) set +f ;; esac
+  case $_gv_opts in *u*) set -u ;; esac
+  case $_gv_opts in *x*) set -x ;; esac
+  return "$_gv_ok"
+}
+
+# The gover command in this shell: `gover shell VERSION` / `gover shell --unset` pin or unpin
+# this session (what eval "$(gover shell ...)" does), then choose again at once;
+# `gover current` and `gover which [PROGRAM]` are answered here without starting gover;
+# everything else runs gover itself.
+gover() {
+  case ${1-} in
+  shell)
+    case " $* " in *" -h "* | *" --help "* | *" --shell"*) command gover "$@"; return ;; esac
+    local _gv_o _gv_s
+    _gv_o=$(command gover shell --shell bash "${@:2}") || {
+      _gv_s=$?
+      if [ -n "$_gv_o" ]; then printf '%s\n' "$_gv_o"; fi
+      return "$_gv_s"
+    }
+    if _gv_fn_apply bash "$_gv_o"; then
+      __gover_hook
+    elif [ -n "$_gv_o" ]; then
+      printf '%s\n' "$_gv_o"
+    fi
+    return 0
+    ;;
+  current)
+    if [ "$#" = 1 ] && __gover_answer current; then return "$_gv_fn_code"; fi
+    ;;
+  which)
+    if [ "$#" -le 2 ] && __gover_answer "$@"; then return "$_gv_fn_code"; fi
+    ;;
+  esac
+  command gover "$@"
 }
 
 # Append to PROMPT_COMMAND, string or (bash >= 5.1) array, once; commands already there run

@@ -40,6 +40,7 @@ set -q __gv_hook_uset; or set -g __gv_hook_uset ''
 set -q __gv_hook_gotc; or set -g __gv_hook_gotc ''
 set -q __gv_hook_choice; or set -g __gv_hook_choice ''
 set -q __gv_hook_seen; or set -g __gv_hook_seen
+set -g __gv_fn_on ''
 
 # What a prompt can reuse from the last one (fish >= 3.5, which has the `path` builtin):
 # the directories above an unchanged $PWD (__gv_walk) and what a version file held while its
@@ -63,6 +64,11 @@ set -g __gv_rc_text
 
 # Warnings once per directory and message, not at every prompt (the last 500 remembered).
 function __gv_warn
+    if test -n "$__gv_fn_on"
+        # The gover function answering `current`/`which`: every warning, as gover prints it.
+        set -g -a __gv_fn_err "gover: warning: $argv[1]"
+        return 0
+    end
     set -l key "$PWD"\t"$argv[1]"
     contains -- $key $__gv_hook_seen; and return 0
     set -q __gv_hook_seen[500]; and set -e __gv_hook_seen[1..250]
@@ -648,5 +654,121 @@ function __gover_hook --on-variable PWD --on-event fish_prompt
                 __gv_warn "no system go found on PATH ($__gv_src); run: gover install latest && gover global latest"
             end
     end
+    return 0
+end
+
+# __gv_fn_answer CMD [PROGRAM]: `gover current` or `gover which [PROGRAM]` answered here, by
+# the resolver above, with the text and exit code the Python command has: __gv_fn_out
+# (stdout), __gv_fn_err (stderr lines), __gv_fn_code. 1 for what only gover words exactly:
+# a GOTOOLCHAIN stand-in, a relative or unclean system go path, a Windows tree, a program
+# name that is not a plain word, text gover would escape for the terminal (non-ASCII too).
+function __gv_fn_answer
+    set -g __gv_fn_out ''
+    set -g __gv_fn_err
+    set -g __gv_fn_code 0
+    set -l prog go
+    if test "$argv[1]" = which; and set -q argv[2]
+        set prog $argv[2]
+    end
+    string match -qr -- '^[A-Za-z0-9._+-]+\z' "$prog"; or return 1
+    contains -- "$prog" . ..; and return 1
+    string match -q -- '-*' "$prog"; and return 1
+    set -g __gv_walk_now ''
+    set -g __gv_fn_on 1
+    __gv_resolve
+    set -l rc $status
+    set -g __gv_fn_on ''
+    if test $rc = 1; and __gv_switch
+        return 1
+    end
+    switch $rc
+        case 0
+            if test -z "$__gv_root"
+                string match -qr -- '^/(?!/)' "$__gv_sys"; or return 1
+                string match -qr -- '//|/\./|/\.\z' "$__gv_sys"; and return 1
+            else if not test -f "$__gv_root/bin/go"
+                return 1
+            end
+            if test "$argv[1]" = current
+                if test -z "$__gv_root"
+                    set -g __gv_fn_out "system ($__gv_sys) ($__gv_src)"
+                else
+                    set -g __gv_fn_out "$__gv_name ($__gv_src)"
+                end
+            else
+                set -l p
+                if test -n "$__gv_root"
+                    set p "$__gv_root/bin/$prog"
+                else if test "$prog" = go
+                    set p $__gv_sys
+                else
+                    set p (string replace -r -- '/[^/]*\z' '' "$__gv_sys")/$prog
+                end
+                if test -f "$p"; and test -x "$p"
+                    set -g __gv_fn_out $p
+                else
+                    set -l label system
+                    test -n "$__gv_name"; and set label $__gv_name
+                    set -g -a __gv_fn_err "gover: error: go $label ($__gv_src) has no $prog; looked for $p"
+                    set -g __gv_fn_code 1
+                end
+            end
+        case 1
+            __gv_hint
+            set -l newer ''
+            test "$__gv_min" = 1; and set newer ' or newer'
+            set -g -a __gv_fn_err "gover: error: go $__gv_tok$newer ($__gv_src) is not installed; run: gover install $__gv_want"
+            set -g __gv_fn_code 1
+        case '*'
+            set -g -a __gv_fn_err "gover: error: no system go found on PATH ($__gv_src); run: gover install latest && gover global latest"
+            set -g __gv_fn_code 1
+    end
+    string match -qr -- '[^\x20-\x7e]' "$__gv_fn_out" $__gv_fn_err; and return 1
+    return 0
+end
+
+# The gover command in this shell: `gover shell VERSION` / `gover shell --unset` pin or unpin
+# this session (what `gover shell ... | source` does), then choose again at once;
+# `gover current` and `gover which [PROGRAM]` are answered here without starting gover;
+# everything else runs gover itself.
+function gover
+    set -l rest $argv
+    set -e rest[1]
+    switch "$argv[1]"
+        case shell
+            if contains -- -h $rest; or contains -- --help $rest; or string match -q -- '--shell*' $rest
+                command gover $argv
+                return
+            end
+            set -l out (command gover shell --shell fish $rest)
+            set -l rc $status
+            if test $rc -ne 0
+                set -q out[1]; and printf '%s\n' $out
+                return $rc
+            end
+            if test (count $out) = 1; and string match -qr -- '^(set -gx '$__gv_envname' [^;|&\n]*|set -e '$__gv_envname')\z' "$out[1]"
+                eval $out[1]
+                __gover_hook
+            else if set -q out[1]
+                printf '%s\n' $out
+            end
+            return 0
+        case current
+            if not set -q rest[1]; and __gv_fn_answer current
+                __gv_fn_print
+                return $__gv_fn_code
+            end
+        case which
+            if not set -q rest[2]; and __gv_fn_answer which $rest
+                __gv_fn_print
+                return $__gv_fn_code
+            end
+    end
+    command gover $argv
+end
+
+function __gv_fn_print
+    set -q __gv_fn_err[1]; and printf '%s\n' $__gv_fn_err >&2
+    test -n "$__gv_fn_out"; and printf '%s\n' $__gv_fn_out
     return 0
 end

@@ -407,3 +407,70 @@ if not ($env.__gover?.hooked? | default false) {
     $env.__gover = ($env.__gover? | default {} | upsert hooked true)
     $env.config.hooks.pre_prompt = ($env.config.hooks.pre_prompt? | default [] | append {|| __gover_hook })
 }
+
+# `gover current` or `gover which [PROGRAM]` answered here, by the resolver above, with the
+# text the Python command prints: {out, err} (err: stderr lines), or null for what only gover
+# answers exactly: every failure (a nu command cannot end with gover's exit code and no error
+# of its own, so gover itself reports those), a GOTOOLCHAIN stand-in, a relative or unclean
+# system go path, a Windows tree, a program name that is not a plain word, and text gover
+# would escape for the terminal (non-ASCII too).
+def __gv_fn_answer [args: list<string>]: nothing -> any {
+    let cmd = ($args | get -o 0 | default '')
+    let prog = ($args | get -o 1 | default 'go')
+    if not ($prog =~ '^[A-Za-z0-9._+-]+\z') or $prog in ['.' '..'] or ($prog | str starts-with '-') {
+        return null
+    }
+    let walk = (__gv_walk)
+    let hits = ($walk.probe | path exists | enumerate | where item == true | get index | each {|i| $i // 4 } | uniq)
+    let r = (__gv_resolve $walk.dirs $hits)
+    if $r.rc != 0 { return null }
+    let root = if $r.name == null { null } else { $"($__gv_versions)/($r.name)" }
+    if $root == null {
+        if not ($r.sys =~ '^/(?!/)') or ($r.sys =~ '//|/\./|/\.\z') { return null }
+    } else if ($"($root)/bin/go" | path type) != 'file' {
+        return null
+    }
+    let out = if $cmd == 'current' {
+        if $root == null { $"system \(($r.sys)\) \(($r.src)\)" } else { $"($r.name) \(($r.src)\)" }
+    } else {
+        let p = if $root != null { $"($root)/bin/($prog)" } else if $prog == 'go' { $r.sys } else { $"($r.sys | path dirname)/($prog)" }
+        if ($p | path type) != 'file' { return null }
+        if (which -a $p | where type == 'external' | is-empty) { return null }
+        $p
+    }
+    let err = ($r.warns | each {|w| $"gover: warning: ($w)" })
+    if ([$out] | append $err | any {|s| not ($s =~ '^[\x20-\x7e]*\z') }) { return null }
+    {out: $out, err: $err}
+}
+
+# The gover command in this shell: `gover shell VERSION` / `gover shell --unset` pin or unpin
+# this session (nu has no eval: the line `gover shell --shell sh` prints is read, and only
+# that line), then choose again at once; `gover current` and `gover which [PROGRAM]` are
+# answered here without starting gover; everything else runs gover itself.
+def --env --wrapped gover [...args: string] {
+    let cmd = ($args | get -o 0 | default '')
+    let rest = ($args | skip 1)
+    if $cmd == 'shell' and not ($rest | any {|a| $a in ['-h' '--help'] or ($a | str starts-with '--shell') }) {
+        let out = (^gover shell --shell sh ...$rest | str trim --right --char "\n")
+        let set = ($out | parse --regex ('^export ' + $__gv_envname + '=(?<v>[0-9A-Za-z._+-]+)\z'))
+        if ($set | length) == 1 {
+            load-env {$__gv_envname: $set.0.v}
+            __gover_hook
+        } else if $out == $"unset ($__gv_envname)" {
+            hide-env -i $__gv_envname
+            __gover_hook
+        } else if $out != '' {
+            print $out
+        }
+        return
+    }
+    if ($cmd == 'current' and ($rest | is-empty)) or ($cmd == 'which' and ($rest | length) <= 1) {
+        let a = (__gv_fn_answer $args)
+        if $a != null {
+            for line in $a.err { print -e $line }
+            print $a.out
+            return
+        }
+    }
+    ^gover ...$args
+}

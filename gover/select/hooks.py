@@ -50,7 +50,15 @@ def _sh_values() -> dict[str, str]:
         "@BOM@": "\ufeff",
         "@CR@": "\r",
         "@RESOLVE@": _hook_resolver().rstrip("\n"),
+        "@ENV_VERSION@": _env_name(),
     }
+
+
+def _env_name() -> str:
+    """constants.ENV_VERSION, checked plain: the gover function matches it in patterns."""
+    if re.fullmatch(r"[A-Z_][A-Z0-9_]*", constants.ENV_VERSION) is None:
+        raise RuntimeError(f"{constants.ENV_VERSION!r} is not a plain variable name")
+    return constants.ENV_VERSION
 
 
 def _bash() -> str:
@@ -67,7 +75,7 @@ def _posix_part() -> str:
 
 def _zsh_body() -> str:
     values = _sh_values()
-    values["@POSIX@"] = _posix_part()
+    values["@POSIX@"] = fill(_posix_part(), values)
     return fill(template("hook.zsh"), values)
 
 
