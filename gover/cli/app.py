@@ -27,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # subcommands inherit it
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -44,10 +45,10 @@ ShellOpt = Annotated[
 
 
 def _version_callback(value: bool) -> None:
-    if value:
-        from gover import __version__
+    if value:  # `gover --version` alone never gets here (cli/fast.py answers it)
+        from gover.cli import fast as views
 
-        output.info(f"gover {__version__}")
+        views.show_version()
         raise typer.Exit()
 
 
@@ -60,6 +61,16 @@ def _root(
 ) -> None:
     if debug:
         os.environ[ENV_DEBUG] = "1"
+
+
+@app.command()
+def version(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """gover's version, its store and the Python that runs it (also: gover --version)."""
+    from gover.cli import fast as views
+
+    views.show_version(as_json)
 
 
 FAMILIES = (

@@ -71,6 +71,12 @@ def main(argv: list[str] | None = None) -> None:
             cli.run(args)
     except KeyboardInterrupt:
         _fail("interrupted", 130, as_json)
+    except BrokenPipeError:
+        # `gover list | head -1`: the reader left. Quietly, as a Go program dies of SIGPIPE
+        # (141 in the shell); stdout goes to /dev/null so the exit's flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)
     except GoverError as exc:
         if debug:
             _traceback()

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from gover import output
+from gover.cli import fast as views
 from gover.cli.app import JsonOpt, app
 from gover.errors import UsageError
 from gover.results import base as base_results
@@ -54,7 +55,7 @@ def verify_(
             raise UsageError("--expect and --recursive need binaries to check")
         result = _verify_environment()
     else:
-        result = _verify_binaries(binaries, expect, recursive)
+        result = views.verify_binaries(binaries, expect, recursive)
     output.render(result, as_json=as_json)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
@@ -80,28 +81,6 @@ def _verify_environment() -> inspection_results.VerifyEnvironment:
     _sel, found = environment.run_checks()
     return inspection_results.VerifyEnvironment(
         tuple(inspection_results.EnvCheck(c.name, c.ok, c.detail) for c in found)
-    )
-
-
-def _verify_binaries(
-    targets: list[Path], expect: str | None, recursive: bool
-) -> inspection_results.VerifyBinaries:
-    from gover.inspect import checks
-
-    want = checks.expectation(expect)
-    return inspection_results.VerifyBinaries(
-        expected=want.label,
-        source=want.source,
-        binaries=tuple(
-            inspection_results.CheckedBinary(
-                path=str(r.path),
-                built_with=r.built_with,
-                ok=r.ok,
-                error=r.error,
-                line=r.line(want, str(r.path)),
-            )
-            for r in checks.check_binaries(targets, want, recursive)
-        ),
     )
 
 
