@@ -82,7 +82,12 @@ def runner(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[object, int
 
     def run() -> None:
         subprocess.run(
-            argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+            argv,
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
         )
 
     return run, rc
@@ -158,9 +163,13 @@ def main() -> None:
         print(f"  {name:<34} {ms:7.1f}  {rc:>4}  {ms / bare:7.2f}x  {target}")
     extra = []
     if "go version -m FILE" in med:
-        extra.append(f"verify FILE / go version -m: {med['gover verify FILE'] / med['go version -m FILE']:.2f}x")
+        extra.append(
+            f"verify FILE / go version -m: {med['gover verify FILE'] / med['go version -m FILE']:.2f}x"
+        )
     if "mise --version" in med:
-        extra.append(f"--version / mise --version: {med['gover --version'] / med['mise --version']:.2f}x")
+        extra.append(
+            f"--version / mise --version: {med['gover --version'] / med['mise --version']:.2f}x"
+        )
         extra.append(f"list / mise ls: {med['gover list'] / med['mise ls']:.2f}x")
     for line in extra:
         print("  " + line)

@@ -115,7 +115,14 @@ def test_hot_commands_import_no_network_or_cli_stack(
     env = dict(os.environ, PYTHONPATH=str(REPO), GOVER_VERSION="system")
     env["GOVER_HOME"] = str(tmp_path / "store")
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "gover", *(binary if w == "FILE" else w for w in command)],
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "gover",
+            *(binary if w == "FILE" else w for w in command),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -151,7 +158,9 @@ def test_fast_and_full_paths_agree(command: tuple[str, ...], tmp_path: Path) -> 
     """Each hot command gives the same stdout, stderr and exit code on the fast path and
     through typer (`gover --debug CMD` always takes the full CLI)."""
     binary = str(_go_binary(tmp_path))
-    words = [binary if w == "FILE" else str(tmp_path / "gone") if w == "MISSING" else w for w in command]
+    words = [
+        binary if w == "FILE" else str(tmp_path / "gone") if w == "MISSING" else w for w in command
+    ]
     env = {"GOVER_HOME": str(tmp_path / "store"), "GOVER_VERSION": "system", "SHELL": "/bin/bash"}
     fast = run_gover(*words, env=env)
     full = run_gover("--debug", *words, env=env)
