@@ -147,12 +147,11 @@ def toolchain_env(
     env["GOROOT"] = str(sel.root)
     if not env.get("GOTOOLCHAIN"):
         env["GOTOOLCHAIN"] = "local"
-    if sel.name is not None:
-        from gover import config
+    if sel.name is not None and not env.get("GOBIN"):
         from gover.tools import gobin
 
-        cfg = config.load() if cfg is None else cfg
-        if gobin.per_version(cfg, env):
+        cfg = gobin.configured() if cfg is None else cfg
+        if cfg is not None and gobin.per_version(cfg, env):
             env["GOBIN"] = str(gobin.bin_dir(sel.name, cfg, env))
     return env
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gover import paths
-from gover.config import Config
-from gover.constants import GOBIN_PER_VERSION
+from gover.constants import ENV_GOBIN, GOBIN_PER_VERSION
+
+if TYPE_CHECKING:
+    from gover.config import Config
 
 # The variables read here beside proxy.GO_VARS (go's own settings, read the same way).
 GOBIN_VARS = ("GOBIN", "GOPATH")
@@ -55,6 +58,17 @@ def gopath_bin(environ: Mapping[str, str] | None = None) -> Path:
 def per_version(cfg: Config, environ: Mapping[str, str] | None = None) -> bool:
     """Whether gover gives go a per-version GOBIN: configured, and no GOBIN of the user's."""
     return cfg.gobin == GOBIN_PER_VERSION and user_gobin(environ) is None
+
+
+def configured(environ: Mapping[str, str] | None = None) -> Config | None:
+    """The config when something may set `gobin` ($GOVER_GOBIN or a config file), else None
+    (the default, shared): `gover exec` then reads no TOML on its hot path."""
+    env = os.environ if environ is None else environ
+    if not env.get(ENV_GOBIN) and not paths.config_file().exists():
+        return None
+    from gover import config
+
+    return config.load()
 
 
 def bin_dir(version: str | None, cfg: Config, environ: Mapping[str, str] | None = None) -> Path:
