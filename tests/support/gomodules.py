@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support import goarchives
@@ -78,6 +81,7 @@ def add_tool(
 def go_env(proxy: Path, gopath: Path, gobin: Path | None = None) -> dict[str, str]:
     """os.environ with go pointed at the proxy tree, offline, and at a shared build cache."""
     GOCACHE.mkdir(parents=True, exist_ok=True)
+    gopath.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     for key in ("GOROOT", "GOBIN", "GOEXPERIMENT", "GOWORK", "GONOSUMDB", "GOPRIVATE"):
         env.pop(key, None)
@@ -96,3 +100,140 @@ def go_env(proxy: Path, gopath: Path, gobin: Path | None = None) -> dict[str, st
     if gobin is not None:
         env["GOBIN"] = str(gobin)
     return env
+
+
+def go_install(
+    goroot: Path,
+    env: dict[str, str],
+    target: str,
+    *flags: str,
+    cwd: Path | None = None,
+) -> None:
+    """`go install FLAGS TARGET` with the toolchain at `goroot` (raises with go's stderr)."""
+    full = dict(env, GOROOT=str(goroot))
+    proc = subprocess.run(
+        [str(goroot / "bin" / "go"), "install", *flags, target],
+        env=full,
+        cwd=cwd or env.get("GOPATH"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"go install {target} failed: {proc.stderr}")
+
+
+def version_m(goroot: Path, env: dict[str, str], path: Path) -> str:
+    """Real `go version -m PATH`: the oracle for what gover reads from build info."""
+    proc = subprocess.run(
+        [str(goroot / "bin" / "go"), "version", "-m", str(path)],
+        env=dict(env, GOROOT=str(goroot)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return proc.stdout
+
+
+# ------------------------------------------------------------- programs for `gover tools`
+
+DEBIAN_GO = Path("/usr/lib/go-1.19")  # Debian's golang-go: a Go older than any supported one
+
+
+@dataclass(frozen=True)
+class World:
+    """Programs built by real toolchains from a proxy tree, and a store (`real_home`, with
+    go 1.21.13 and 1.22.10) to select one from. Templates (see make_world):
+    hello121  example.com/hello@v1.0.0 by go1.21.13, -tags=foo,bar -ldflags=-X main.msg=patched
+    other122  example.com/other@v1.2.0 by go1.22.10
+    multi121  example.com/Multi/cmd/multitool@v0.3.0 by go1.21.13, -trimpath
+    hello119  example.com/hello@v1.0.0 by Debian's go1.19
+    devel121  a checkout build (devel) of example.com/devtool by go1.21.13"""
+
+    proxy: Path
+    built: Path
+    store: Path
+
+    def program(self, template: str) -> Path:
+        found = sorted((self.built / template).iterdir())
+        assert len(found) == 1, found
+        return found[0]
+
+    def place(self, gobin: Path, template: str, name: str | None = None) -> Path:
+        """Copy a built program into `gobin` (as `name`)."""
+        gobin.mkdir(parents=True, exist_ok=True)
+        src = self.program(template)
+        dst = gobin / (name or src.name)
+        shutil.copy2(src, dst)
+        return dst
+
+    def env(self, gopath: Path, gobin: Path, **extra: str) -> dict[str, str]:
+        """The environment for `gover tools`: the proxy, go 1.22.10 selected, GOBIN set."""
+        env = go_env(self.proxy, gopath, gobin)
+        env.update(GOVER_HOME=str(self.store), GOVER_VERSION="1.22.10")
+        env.update(extra)
+        return env
+
+
+def goroot(version: str) -> Path:
+    from tests.support import modproxy
+
+    return modproxy.goroot(version)
+
+
+def make_world(root: Path, store: Path) -> World:
+    proxy = root / "proxy"
+    add_tool(proxy, "example.com/hello", "v1.0.0", "hello")
+    add_tool(proxy, "example.com/other", "v1.2.0", "other")
+    add_module(
+        proxy, "example.com/Multi", "v0.3.0", {"cmd/multitool/main.go": tool_source("multi")}
+    )
+    built = root / "built"
+    gopath = root / "gopath"
+
+    def build(template: str, groot: Path, target: str, *flags: str) -> None:
+        go_install(groot, go_env(proxy, gopath, built / template), target, *flags)
+
+    go121, go122 = goroot("1.21.13"), goroot("1.22.10")
+    build("hello121", go121, "example.com/hello@v1.0.0", "-tags=foo,bar",
+          "-ldflags=-X main.msg=patched")  # fmt: skip
+    build("other122", go122, "example.com/other@v1.2.0")
+    build("multi121", go121, "example.com/Multi/cmd/multitool@v0.3.0", "-trimpath")
+    build("hello119", DEBIAN_GO, "example.com/hello@v1.0.0")
+    src = root / "checkout"
+    src.mkdir()
+    (src / "go.mod").write_text("module example.com/devtool\n\ngo 1.21\n")
+    (src / "main.go").write_text(tool_source("devel"))
+    (built / "devel121").mkdir(parents=True)
+    env = go_env(proxy, gopath)
+    env.update(GOROOT=str(go121), GOFLAGS="-mod=mod -buildvcs=false")
+    proc = subprocess.run(
+        [str(go121 / "bin" / "go"), "build", "-o", str(built / "devel121" / "devtool"), "."],
+        cwd=src,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return World(proxy, built, store)
+
+
+def oracle(groot: Path, env: dict[str, str], path: Path) -> dict[str, object]:
+    """What real `go version -m` says of `path`, in the fields `gover tools --json` has."""
+    lines = version_m(groot, env, path).splitlines()
+    out: dict[str, object] = {"go": lines[0].rsplit(": ", 1)[1]}
+    settings: dict[str, str] = {}
+    for line in lines[1:]:
+        parts = line.strip("\t").split("\t")
+        if parts[0] == "path":
+            out["package"] = parts[1]
+        elif parts[0] == "mod":
+            out["module"], out["version"] = parts[1], parts[2]
+        elif parts[0] == "build":
+            key, _, value = parts[1].partition("=")
+            settings[key] = json.loads(value) if value.startswith('"') else value
+    out["settings"] = settings
+    return out
