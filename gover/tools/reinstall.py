@@ -6,7 +6,8 @@ non-default -buildmode; CGO_ENABLED, GOEXPERIMENT, the GOARCH level variables, C
 A program built from a checkout (`(devel)`, no module version, a replaced main module or
 replaced dependencies) cannot be fetched again from the module proxy: it is skipped with the
 reason. go runs with the selected toolchain's environment (pins.toolchain_env) and GOBIN set
-to the directory the program is in (gobin.bin_dir), one program at a time; a failure is
+to a fresh directory inside GOBIN (gobin.bin_dir), one program at a time (the new
+program is checked, then renamed over the old one); a failure is
 reported with go's last stderr line and the others still run. After each build the new
 program's build info is read again to confirm which Go built it.
 """
@@ -14,6 +15,7 @@ program's build info is read again to confirm which Go built it.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
@@ -167,7 +169,7 @@ def _one(
     if reason is not None:
         return Outcome(tool.name, "skipped", reason, (), (), tool.go, None)
     args, env = plan(tool)
-    shown = " ".join([*(f"{k}={v}" for k, v in env), "go", *args])
+    shown = " ".join(shlex.quote(w) for w in [*(f"{k}={v}" for k, v in env), "go", *args])
     if dry_run or go is None:
         return Outcome(tool.name, "would-reinstall", shown, args, env, tool.go, None)
     gobin = Path(base["GOBIN"])
