@@ -15,7 +15,7 @@ from gover import paths
 from tests.support.cli import REPO, run_gover
 
 KNOWN = (
-    "known keys: auto_install, ca_bundle, download_base, gpg, index_ttl, index_url, key_url, "
+    "known keys: auto_install, ca_bundle, download_base, gobin, gpg, index_ttl, index_url, key_url, "
     "mirror, shims, source, timeout, trusted_keys, verify_sumdb"
 )
 
@@ -56,7 +56,7 @@ def test_unknown_key_is_an_error_naming_key_and_file(
 def test_known_keys_and_schema_version_load() -> None:
     _config('schema_version = 1\ngpg = "off"\nindex_ttl = 60\n')
     r = run_gover("config", "get", "gpg")
-    assert (r.code, r.out, r.err) == (0, "off\n", "")
+    assert (r.code, r.out, r.err) == (0, '"off"\n', "")
 
 
 # ---- schema_version ---------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def test_newer_schema_is_never_rewritten_by_config_set() -> None:
 
 def test_missing_schema_version_means_1() -> None:
     _config('gpg = "off"\n')
-    assert run_gover("config", "get", "gpg").out == "off\n"
+    assert run_gover("config", "get", "gpg").out == '"off"\n'
     assert run_gover("config", "set", "index_ttl", "60").code == 0
     assert tomllib.loads(paths.config_file().read_text()) == {
         "gpg": "off",

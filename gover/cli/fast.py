@@ -181,7 +181,8 @@ def shell_name(shell: str | None) -> str:
 
 
 def show_env(shell: str | None) -> None:
-    """`gover env`: exports of the selected toolchain's GOROOT, PATH and GOTOOLCHAIN."""
+    """`gover env`: exports of the selected toolchain's GOROOT, PATH and GOTOOLCHAIN (and
+    GOBIN when gover chooses it: config gobin = "per-version")."""
     import os
 
     from gover.select import pins, resolve, shells
@@ -193,7 +194,10 @@ def show_env(shell: str | None) -> None:
         return
     full = pins.toolchain_env(sel)
     out = []
-    for key in ("GOROOT", "PATH", "GOTOOLCHAIN"):
+    keys = ["GOROOT", "PATH", "GOTOOLCHAIN"]
+    if full.get("GOBIN") and full["GOBIN"] != os.environ.get("GOBIN"):
+        keys.append("GOBIN")  # config gobin = "per-version"
+    for key in keys:
         value = full[key]
         if name == "fish":
             if key == "PATH":

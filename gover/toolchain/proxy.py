@@ -50,6 +50,8 @@ GO_VARS = (
     "GONOSUMDB",
     "GOINSECURE",
     "GOFLAGS",
+    "GOBIN",  # gover/tools/gobin.py: where `go install` writes
+    "GOPATH",  # (its default, $HOME/go, depends on HOME: gobin.gopath_bin applies it)
 )
 _DEFAULTS = {"GOPROXY": DEFAULT_GOPROXY, "GOSUMDB": DEFAULT_GOSUMDB}
 MAX_INFO_BYTES = 64 << 10

@@ -21,22 +21,12 @@ from gover.constants import ENV_GOBIN, GOBIN_PER_VERSION
 if TYPE_CHECKING:
     from gover.config import Config
 
-# The variables read here beside proxy.GO_VARS (go's own settings, read the same way).
-GOBIN_VARS = ("GOBIN", "GOPATH")
-
-
 def go_setting(name: str, environ: Mapping[str, str] | None = None) -> str:
     """go's value of GOBIN or GOPATH: the environment, else the `go env -w` file, else ""
-    (proxy.go_env's order and its reader, govars; proxy.GO_VARS does not hold these two)."""
-    env = os.environ if environ is None else environ
-    if env.get(name):
-        return env[name]
-    from gover.doctor import govars
+    (proxy.go_env, the one reader of go's settings)."""
+    from gover.toolchain import proxy
 
-    path = govars.goenv_file(env)
-    if path is None:
-        return ""
-    return govars.read_env_file(path, govars.ENV_FILE_LIMIT).get(name, ("", 0))[0]
+    return proxy.go_env(environ).get(name)
 
 
 def user_gobin(environ: Mapping[str, str] | None = None) -> Path | None:
