@@ -112,6 +112,9 @@ def test_hostile_record_file(lc: Path, tmp_path: Path) -> None:
     (good / ".go-version").write_text("1.21.12\n")
     nopin = tmp_path / "nopin"
     nopin.mkdir()
+    planted = tmp_path / "relative" / "dir"  # a relative line must not be read from the cwd
+    planted.mkdir(parents=True)
+    (planted / ".go-version").write_text("1.22.8\n")
     record = lc / "pinned-dirs"
     record.write_bytes(
         b"relative/dir\n"
