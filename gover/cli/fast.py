@@ -370,10 +370,8 @@ def fast_path(argv: list[str]) -> bool:
 
         output.code(hooks.render_hook(rest[0]))
         return True
-    if cmd == "doctor" and (opts := _doctor_args(rest)) is not None:
-        import sys
-
-        sys.exit(doctor(**opts))  # type: ignore[arg-type]
+    if cmd == "doctor" and (doctor_opts := _doctor_args(rest)) is not None:
+        sys.exit(doctor(**doctor_opts))  # type: ignore[arg-type]
     if cmd == "which":
         as_json = "--json" in rest
         words = [a for a in rest if a != "--json"]
