@@ -19,11 +19,11 @@ def test_set_get_list_and_env_override(monkeypatch: pytest.MonkeyPatch) -> None:
         "download_base": "https://mirror.example/go/",
         "schema_version": 1,
     }
-    assert run_gover("config", "get", "gpg").out == "require\n"
+    assert run_gover("config", "get", "gpg").out == '"require"\n'
     monkeypatch.setenv("GOVER_GPG", "off")
-    assert run_gover("config", "get", "gpg").out == "off\n"
+    assert run_gover("config", "get", "gpg").out == '"off"\n'
     listing = run_gover("config", "list").out
-    assert "gpg            off" in listing and "$GOVER_GPG" in listing
+    assert ["gpg", '"off"', "$GOVER_GPG"] in [line.split() for line in listing.splitlines()]
     assert run_gover("config", "unset", "gpg").code == 0
     assert "gpg" not in tomllib.loads(paths.config_file().read_text())
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +11,6 @@ from gover import output
 from gover.cli import completions
 from gover.cli import fast as views
 from gover.cli.app import ForceOpt, JsonOpt, PinArg, ShellOpt, UnsetOpt, app, warn_kept
-from gover.errors import UsageError
 from gover.results import selection as selection_results
 
 
@@ -24,13 +21,85 @@ def local(
     unset: UnsetOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Pin the Go version for this directory (writes .go-version)."""
+    """Pin the Go version for this directory (writes .go-version); with no version, show it."""
     from gover.select import pins
 
     path = pins.local_file()
     if not unset and version is None:
-        raise UsageError("no version given", "e.g. gover local 1.22.10 (or --unset)")
+        output.render(_local_pin(), as_json=as_json)
+        return
     output.render(_pin("local", path, version, force, unset), as_json=as_json)
+
+
+def _local_pin() -> selection_results.LocalPin:
+    """The pin a file sets here: the nearest .go-version, .tool-versions, go.work or go.mod
+    up from the working directory (not GOVER_VERSION, not the global file)."""
+    import os
+
+    from gover.constants import ENV_VERSION
+    from gover.errors import GoverError
+    from gover.select import resolve
+
+    hidden = os.environ.pop(ENV_VERSION, None)
+    try:
+        pin = resolve.find_pin()
+    finally:
+        if hidden is not None:
+            os.environ[ENV_VERSION] = hidden
+    if pin.kind in ("global", "default") or pin.origin is None:
+        raise GoverError(
+            f"no local version pin in {resolve.working_dir()} or above (looked for "
+            f"{resolve.VERSION_FILE}, {resolve.TOOL_VERSIONS}, go.work and go.mod)",
+            "pin one: gover local VERSION",
+        )
+    return selection_results.LocalPin(pin.token, str(pin.origin), pin.kind)
+
+
+@app.command()
+def use(
+    version: Annotated[
+        str,
+        typer.Argument(
+            help="1.22.10, 1.22 (newest 1.22.x), latest, go1.22 or system",
+            autocompletion=completions.selectable_versions,
+        ),
+    ],
+    global_: Annotated[
+        bool, typer.Option("--global", "-g", help="Set the global default instead.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Install it again even if an installed version satisfies it."),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Install VERSION if no installed version satisfies it, then pin it here (or -g)."""
+    output.render(_use(version, global_, force), as_json=as_json)
+
+
+def _use(version: str, global_: bool, force: bool) -> selection_results.UseReport:
+    from gover import paths
+    from gover.cli.app import load_config
+    from gover.cli.toolchains import installed_row
+    from gover.select import pins, resolve
+    from gover.toolchain import install as core
+
+    path = paths.global_version_file() if global_ else pins.local_file()
+    done = core.use(version, load_config(), path, global_=global_, force=force)
+    warn_kept(done.kept)
+    here = resolve.find_pin()
+    shadowed = None if here.origin == path else here.source
+    if global_ and here.kind == "global":
+        shadowed = None
+    return selection_results.UseReport(
+        "global" if global_ else "local",
+        str(path),
+        done.pin,
+        done.previous,
+        done.selects,
+        installed_row(done.installed, done.packages) if done.installed is not None else None,
+        shadowed,
+    )
 
 
 @app.command("global")
@@ -65,16 +134,6 @@ def _pin(
     return selection_results.PinWritten(scope, str(path), token, name)
 
 
-def _shell_name(shell: str | None) -> str:
-    from gover.select import shells
-
-    name = shell or Path(os.environ.get("SHELL", "sh")).name
-    found = shells.session_shell(name)
-    if found is None:
-        raise UsageError(f"unknown shell {name!r}", "use --shell bash|zsh|sh|fish|pwsh")
-    return found
-
-
 @app.command()
 def shell(
     version: PinArg = None,
@@ -83,17 +142,7 @@ def shell(
     shell_: ShellOpt = None,
 ) -> None:
     """Print the line that pins this shell session: eval "$(gover shell 1.22)"."""
-    from gover.select import pins, shims
-
-    name = _shell_name(shell_)
-    if unset:
-        output.code(shims.shell_command(None, name))
-        return
-    if version is None:
-        raise UsageError("no version given", 'e.g. eval "$(gover shell 1.22.10)" (or --unset)')
-    token = pins.parse_token(version)
-    pins.check_installed(token, force)
-    output.code(shims.shell_command(token, name))
+    views.show_shell(version, unset=unset, force=force, shell=shell_)
 
 
 @app.command()
@@ -115,7 +164,11 @@ def which(
 
 @app.command(
     "exec",
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "allow_interspersed_args": False,  # options after the command are the command's
+    },
 )
 def exec_(
     ctx: typer.Context,
@@ -130,52 +183,13 @@ def exec_(
     ] = None,
 ) -> None:
     """Run a command with the selected toolchain: gover exec [--version V] -- go build."""
-    from gover.select import pins, resolve
-
-    argv = list(ctx.args)
-    if not argv:
-        raise UsageError("no command given", "e.g. gover exec -- go version")
-    if version is not None:
-        os.environ["GOVER_VERSION"] = pins.parse_token(version)
-    sel = resolve.select()
-    env = pins.toolchain_env(sel)
-    if version is not None:
-        del env["GOVER_VERSION"]
-    import shutil
-
-    exe = shutil.which(argv[0], path=env.get("PATH"))
-    if exe is None:
-        raise UsageError(f"{argv[0]}: command not found", "check the name or your PATH")
-    sys.stdout.flush()
-    os.execve(exe, argv, env)
+    views.run_exec(list(ctx.args), version)
 
 
 @app.command()
 def env(shell_: ShellOpt = None) -> None:
     """Print exports for the selected toolchain: eval "$(gover env)"."""
-    from gover.select import pins, resolve, shells
-
-    name = _shell_name(shell_)
-    sel = resolve.select()
-    if sel.root is None:
-        output.status(f"system go {sel.system} ({sel.source}): nothing to export")
-        return
-    full = pins.toolchain_env(sel)
-    out = []
-    for key in ("GOROOT", "PATH", "GOTOOLCHAIN"):
-        value = full[key]
-        if name == "fish":
-            if key == "PATH":
-                out.append(
-                    f"set -gx PATH {' '.join(shells.quote(name, p) for p in value.split(os.pathsep))}"
-                )
-            else:
-                out.append(f"set -gx {key} {shells.quote(name, value)}")
-        elif name == "pwsh":
-            out.append(f"$Env:{key} = {shells.quote(name, value)}")
-        else:
-            out.append(f"export {key}={shells.quote(name, value)}")
-    output.code_lines(out)
+    views.show_env(shell_)
 
 
 @app.command()

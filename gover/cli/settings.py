@@ -10,6 +10,21 @@ from gover import output
 from gover.cli.app import JsonOpt, app, load_config, rehash_quietly
 from gover.results import settings as settings_results
 
+# Settings the shims (or what rehash writes beside them) depend on.
+REHASH_KEYS = ("auto_install", "gobin")
+
+
+def _warn_overridden(key: str, what: str) -> None:
+    """One line on stderr when an environment variable hides what `config set/unset` did."""
+    import os
+
+    from gover import config
+
+    env = config.KEYS[key][1]
+    if env and os.environ.get(env):
+        output.warn(f"${env} is set and overrides {what} for {key}; unset it to use config.toml")
+
+
 config_app = typer.Typer(help="Read and change config.toml.", no_args_is_help=True)
 keys_app = typer.Typer(help="The GPG keys gover trusts for Go releases.", no_args_is_help=True)
 
@@ -29,8 +44,9 @@ def config_set(key: str, value: str, as_json: JsonOpt = False) -> None:
     from gover import config, paths
 
     stored = config.set_value(key, value)
-    if key == "auto_install":
+    if key in REHASH_KEYS:
         rehash_quietly()
+    _warn_overridden(key, "the value just written")
     output.render(settings_results.ConfigChanged(key, stored, str(paths.config_file())), as_json=as_json)
 
 
@@ -40,6 +56,9 @@ def config_unset(key: str, as_json: JsonOpt = False) -> None:
     from gover import config, paths
 
     config.unset_value(key)
+    if key in REHASH_KEYS:
+        rehash_quietly()
+    _warn_overridden(key, "the default")
     output.render(settings_results.ConfigUnset(key, str(paths.config_file())), as_json=as_json)
 
 

@@ -9,9 +9,13 @@ from gover.results.base import Result
 
 
 def _shown(value: Any) -> str:
-    import os
+    """A setting's value as TOML writes it (`true`, `"text"`, `["a", "b"]`, `3`): what
+    config.toml would hold, so it can be pasted there."""
+    import tomli_w
 
-    return os.pathsep.join(value) if isinstance(value, list) else str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,7 @@ class ConfigChanged(Result):
         return vars(self).copy()
 
     def lines(self) -> list[str]:
-        shown = _shown(self.value) if isinstance(self.value, list) else self.value
-        return [f"{self.key} = {shown!r} in {self.file}"]
+        return [f"{self.key} = {_shown(self.value)} in {self.file}"]
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,13 @@ def test_traceback_only_with_debug(how: tuple[str, ...]) -> None:
     plain = run_gover("uninstall", "1.22.10")
     assert plain.code == 1
     assert plain.err == (
-        "gover: error: go 1.22.10 is not installed; see installed versions: gover list\n"
+        "gover: error: go 1.22.10 is not installed (nothing is installed); see: gover list\n"
     )
     debug = run_gover(*how, "uninstall", "1.22.10", env=env)
     assert debug.code == 1
     assert "Traceback (most recent call last)" in debug.err
     assert debug.err.endswith(
-        "gover: error: go 1.22.10 is not installed; see installed versions: gover list\n"
+        "gover: error: go 1.22.10 is not installed (nothing is installed); see: gover list\n"
     )
 
 

@@ -33,6 +33,7 @@ from gover import paths
 from gover.config import Config
 from gover.constants import MAX_ARCHIVE_MEMBERS, PARTIAL_SUFFIX
 from gover.errors import ArchiveError, GoverError, NetworkError, VerificationError
+from gover.results.toolchains import grouped
 from gover.toolchain import download as dl
 from gover.toolchain import index
 from gover.toolchain.archive import extract as archive
@@ -745,7 +746,7 @@ def test_install_refreshes_the_go_key_from_a_real_server(
             assert proc.returncode == 0, proc.stderr
             assert "refreshed the Go release key from " + srv.url + "go-key.pub" in proc.stderr
             assert len(srv.requests_for("/go-key.pub")) == 1
-        assert f"signature by {key.fingerprint}" in proc.stdout
+        assert f"({grouped(key.fingerprint)})" in proc.stdout
         assert paths.refreshed_key_file().is_file()
         v = go_run(store_root() / "1.21.13", "version")
         assert v.stdout.startswith("go version go1.21.13"), v.stdout

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from gover.results.toolchains import grouped
 from tests.support.cli import (
     REPO,
     assert_one_line_error,
@@ -46,7 +47,8 @@ def test_install_prefix_runs_and_builds(
     r = run_gover("install", "1.22")
     assert r.code == 0, r.err
     assert "installed go 1.22.10" in r.out
-    assert f"signature by {signing_key.fingerprint}" in r.out
+    who = "gover test release key <govertestreleasekey@example.invalid>"
+    assert f"signature by {who} ({grouped(signing_key.fingerprint)})" in r.out
     root = store_root() / "1.22.10"
 
     v = go_run(root, "version")

@@ -71,13 +71,13 @@ def test_a_prefix_matching_several_refuses_and_lists_them(proj: Path) -> None:
     assert (r.code, r.out) == (2, "")
     assert r.err == (
         "gover: error: 1.21 matches 2 installed versions (1.21.13, 1.21.12); "
-        "name one: gover uninstall 1.21.13\n"
+        "give the full version, e.g. gover uninstall 1.21.13\n"
     )
     one = gover("uninstall", "1", cwd=proj)  # the major alone: all three
     assert one.code == 2
     assert one.err_lines == [
         "gover: error: 1 matches 3 installed versions (1.22.10, 1.21.13, 1.21.12); "
-        "name one: gover uninstall 1.22.10"
+        "give the full version, e.g. gover uninstall 1.22.10"
     ]
     assert installed() == ["1.21.12", "1.21.13", "1.22.10"]
 
@@ -85,7 +85,10 @@ def test_a_prefix_matching_several_refuses_and_lists_them(proj: Path) -> None:
 def test_a_prefix_matching_nothing_is_not_installed(proj: Path) -> None:
     r = gover("uninstall", "1.23", cwd=proj)
     assert (r.code, r.out) == (1, "")
-    assert r.err == "gover: error: go 1.23 is not installed; see installed versions: gover list\n"
+    assert r.err == (
+        "gover: error: go 1.23 is not installed (installed: 1.22.10, 1.21.13, 1.21.12); "
+        "see: gover list\n"
+    )
     assert installed() == ["1.21.12", "1.21.13", "1.22.10"]
 
 
