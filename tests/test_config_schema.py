@@ -111,7 +111,7 @@ def test_bad_schema_version_is_one_line(value: str, shown: str) -> None:
 # ---- pyproject: runtime dependencies are what the runtime imports ----------------------------
 
 # distribution name -> the module it provides, where the two differ
-_PROVIDES = {"python-gnupg": "gnupg"}
+_PROVIDES = {"python-gnupg": "gnupg", "tomli-w": "tomli_w"}
 
 
 def _runtime_dependencies() -> set[str]:
