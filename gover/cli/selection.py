@@ -82,7 +82,7 @@ def _use(version: str, global_: bool, force: bool) -> selection_results.UseRepor
     from gover.cli.app import load_config
     from gover.cli.toolchains import installed_row
     from gover.select import pins, resolve
-    from gover.toolchain import install as core
+    from gover.select import use as core
 
     path = paths.global_version_file() if global_ else pins.local_file()
     done = core.use(version, load_config(), path, global_=global_, force=force)

@@ -181,7 +181,7 @@ def uninstall(
     import sys
 
     from gover.errors import GoverError
-    from gover.toolchain import install as core
+    from gover.toolchain import removal as core
 
     confirm = _confirm if sys.stdin.isatty() else None  # nobody to ask: --force or refuse
     removed: list[toolchains_results.Removed] = []

@@ -1,4 +1,5 @@
-"""Install and uninstall: index → download → verify (SHA-256, GPG) → extract → atomic commit.
+"""Install: index → download → verify (SHA-256, GPG) → extract → atomic commit (removal.py
+removes an install; select/use.py is `gover use`, install then pin).
 
 Not a byte is extracted before the archive's SHA-256 (from the official index, whatever
 mirror served the bytes) and, where the policy asks, its GPG signature are checked.
@@ -28,7 +29,6 @@ from gover import output, paths
 from gover.config import Config
 from gover.constants import (
     DEFAULT_DOWNLOAD_BASE,
-    ENV_VERSION,
     MAX_SIGNATURE_BYTES,
     SIGNATURE_SUFFIX,
     TOOLCHAIN_MODULE,
@@ -36,7 +36,6 @@ from gover.constants import (
 from gover.errors import (
     GoverError,
     NetworkError,
-    NotInstalledError,
     UsageError,
     VerificationError,
     VersionError,
@@ -47,10 +46,9 @@ from gover.platform import host
 from gover.toolchain import cache, sources, store
 from gover.toolchain.archive import extract as archive
 from gover.toolchain.trust import checksum
-from gover.versions import GoVersion, PinToken, VersionRequest
+from gover.versions import GoVersion, VersionRequest
 
 if TYPE_CHECKING:
-    from gover.select.resolve import Pin
     from gover.toolchain import proxy as proxy_t
     from gover.toolchain.trust import sumdb as sumdb_t
     from gover.tools.defaults import DefaultPackage
@@ -664,88 +662,6 @@ def install_file(
     )
 
 
-def find_installed(text: str) -> store.Installed:
-    """The install `text` names: an installed version (1.21.13, go1.21.13, 1.20 for 1.20.0),
-    or a prefix (1.21, 1) when exactly one installed version is in it. Removing is not
-    undoable, so a prefix never picks among several: the user names one."""
-    version = GoVersion.parse(text)
-    item = store.get(version)
-    if item is not None:
-        return item
-    matches: list[store.Installed] = []
-    if version.patch is None and not version.kind:
-        request = VersionRequest.parse(version.name)
-        matches = [i for i in store.installed() if request.matches(i.version, unstable=True)]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        names = ", ".join(i.name for i in matches)
-        raise UsageError(
-            f"{version.name} matches {len(matches)} installed versions ({names})",
-            f"give the full version, e.g. gover uninstall {matches[0].name}",
-        )
-    have = [i.name for i in store.installed()]
-    there = f"installed: {', '.join(have)}" if have else "nothing is installed"
-    raise NotInstalledError(f"go {version} is not installed ({there})", "see: gover list")
-
-
-def _pins_here() -> list[Pin]:
-    """The pins that can select a toolchain here: GOVER_VERSION (gover shell), the nearest
-    version file up from the working directory (looked for even when GOVER_VERSION hides
-    it) and the global file (it applies wherever no file does)."""
-    from gover.select import resolve  # select reads the store, not the other way round
-
-    pins: list[resolve.Pin] = []
-    hidden = os.environ.pop(ENV_VERSION, None)
-    try:
-        if hidden:
-            token = PinToken.parse(hidden)
-            if token is not None:
-                pins.append(resolve.Pin(token, "env", None))
-        pins.append(resolve.find_pin())
-    finally:
-        if hidden is not None:
-            os.environ[ENV_VERSION] = hidden
-    if pins[-1].kind != "global":
-        found = resolve.read_version_file(paths.global_version_file(), "global")
-        if found is not None:
-            pins.append(found)
-    return pins
-
-
-def in_use(item: store.Installed) -> list[str]:
-    """Where a pin still names `item` or selects it (a prefix, latest, a go line): each as
-    resolve words it ("set by /p/.go-version", "global default in …")."""
-    from gover.select import resolve
-
-    found: list[str] = []
-    for pin in _pins_here():
-        if pin.want.is_system:
-            continue
-        exact = pin.want.kind == "exact" and pin.want.version == item.version
-        if (exact or resolve.lookup(pin) == item.name) and pin.source not in found:
-            found.append(pin.source)
-    return found
-
-
-def uninstall(
-    text: str, *, force: bool = False, confirm: Callable[[str], bool] | None = None
-) -> store.Installed:
-    """Remove an install. One still named by a pin here (the global file, the directory's
-    version file, gover shell) is removed only with `force`, or when `confirm` (asked with
-    the reason; None when nobody can answer) says yes: nothing is removed otherwise."""
-    item = find_installed(text)
-    users = [] if force else in_use(item)
-    if users:
-        why = f"go {item.name} is still in use ({'; '.join(users)})"
-        if confirm is None:
-            raise GoverError(why, f"to remove it anyway: gover uninstall --force {item.name}")
-        if not confirm(why):
-            raise GoverError(f"go {item.name} kept ({'; '.join(users)})")
-    store.remove(item)
-    return item
-
-
 # ---- after a fresh install, and `gover use` ---------------------------------------------
 
 
@@ -757,60 +673,3 @@ def default_packages(result: InstallResult, cfg: Config) -> tuple[DefaultPackage
     from gover.tools import defaults
 
     return defaults.after_install(result.root, result.version.name, cfg)
-
-
-@dataclass(frozen=True)
-class UseResult:
-    """`gover use`: what was installed (None: an installed version already satisfied the
-    request), the pin written, the one it replaced, and what it selects now."""
-
-    file: Path
-    pin: str  # canonical pin text, as `gover local` writes it
-    previous: str | None  # the pin the file held before, None when it was new
-    selects: str | None  # the installed version the pin selects; None for system
-    installed: InstallResult | None
-    packages: tuple[DefaultPackage, ...] = ()
-    kept: tuple[Path, ...] = ()  # files in the shims dir that gover did not make (rehash)
-
-
-def use(
-    text: str,
-    cfg: Config,
-    pin_file: Path,
-    *,
-    global_: bool = False,
-    force: bool = False,
-    on_installed: Callable[[InstallResult, tuple[DefaultPackage, ...]], None] | None = None,
-) -> UseResult:
-    """Pin `text` in `pin_file`, installing the newest match first when no installed version
-    satisfies it (as `gover install` would: same sources, same proofs). An installed match
-    needs no network. `force` installs again even so. Nothing is pinned unless the install
-    succeeded; the pin file is checked (a symlink to refuse) before anything is downloaded.
-    `on_installed` hears of the install (and its default packages) as soon as it is done."""
-    from gover.select import pins, resolve, shims
-
-    token = pins.parse_pin(text)
-    pins.pin_target(pin_file)  # refused now, not after a download
-    prev = resolve.read_version_file(pin_file, "global" if global_ else "file")
-    installed: InstallResult | None = None
-    packages: tuple[DefaultPackage, ...] = ()
-    kept: tuple[Path, ...] = ()
-    if not token.is_system and (force or pins.check_installed(token, True) is None):
-        try:
-            installed = install(token.text, cfg, force=force)
-        except NoMatchError as exc:  # an answer, not a usage error: exit 1
-            raise GoverError(exc.message, exc.hint) from None
-        packages = default_packages(installed, cfg)
-        if on_installed is not None:
-            on_installed(installed, packages)
-        kept = shims.rehash().kept  # the alias files a prefix pin resolves through
-    written, selects = pins.write_pin(pin_file, token.text, force=False)
-    return UseResult(
-        pin_file,
-        written,
-        prev.token if prev is not None else None,
-        selects,
-        installed,
-        packages,
-        kept,
-    )
