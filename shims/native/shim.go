@@ -859,22 +859,7 @@ func installAndRehash(s *settings, bin string, env []string, gobin string) {
 // autoInstall: gover install WANT (its output on stderr); its exit status.
 func autoInstall(s *settings, want string) int {
 	argv := append(append([]string{}, s.gover...), "install", want)
-	p, err := os.StartProcess(argv[0], argv, &os.ProcAttr{
-		Env:   os.Environ(),
-		Files: []*os.File{os.Stdin, os.Stderr, os.Stderr},
-	})
-	if err != nil {
-		say("gover: " + argv[0] + ": " + errText(err))
-		return 127
-	}
-	st, err := p.Wait()
-	if err != nil {
-		return 1
-	}
-	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return st.ExitCode()
+	return spawn(argv, os.Environ(), []*os.File{os.Stdin, os.Stderr, os.Stderr})
 }
 
 func main() {
