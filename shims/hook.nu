@@ -434,7 +434,7 @@ def __gv_fn_answer [args: list<string>]: nothing -> any {
         if $root == null { $"system \(($r.sys)\) \(($r.src)\)" } else { $"($r.name) \(($r.src)\)" }
     } else {
         let p = if $root != null { $"($root)/bin/($prog)" } else if $prog == 'go' { $r.sys } else { $"($r.sys | path dirname)/($prog)" }
-        if ($p | path type) != 'file' { return null }
+        if ($p | path expand | path type) != 'file' { return null }
         if (which -a $p | where type == 'external' | is-empty) { return null }
         $p
     }
@@ -451,7 +451,9 @@ def --env --wrapped gover [...args: string] {
     let cmd = ($args | get -o 0 | default '')
     let rest = ($args | skip 1)
     if $cmd == 'shell' and not ($rest | any {|a| $a in ['-h' '--help'] or ($a | str starts-with '--shell') }) {
-        let out = (^gover shell --shell sh ...$rest | str trim --right --char "\n")
+        # Captured alone: an external's failure in a pipeline would be lost (exit code 0).
+        let printed = (^gover shell --shell sh ...$rest)
+        let out = ($printed | str trim --right --char "\n")
         let set = ($out | parse --regex ('^export ' + $__gv_envname + '=(?<v>[0-9A-Za-z._+-]+)\z'))
         if ($set | length) == 1 {
             load-env {$__gv_envname: $set.0.v}
