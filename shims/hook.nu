@@ -447,6 +447,7 @@ def __gv_fn_answer [args: list<string>]: nothing -> any {
 # this session (nu has no eval: the line `gover shell --shell sh` prints is read, and only
 # that line), then choose again at once; `gover current` and `gover which [PROGRAM]` are
 # answered here without starting gover; everything else runs gover itself.
+@complete external
 def --env --wrapped gover [...args: string] {
     let cmd = ($args | get -o 0 | default '')
     let rest = ($args | skip 1)

@@ -35,13 +35,18 @@ def completions_(
     shell_name: Annotated[
         str,
         typer.Argument(
-            metavar="SHELL", help="bash, zsh or fish", autocompletion=completions.shells
+            metavar="SHELL",
+            help="bash, zsh, fish, nu or pwsh (experimental)",
+            autocompletion=completions.shells,
         ),
     ],
 ) -> None:
-    """Print the completion script for SHELL (the same as completions/ in the repo)."""
-    if shell_name not in completions.FILES:
-        raise UsageError(f"no completion script for {shell_name!r}", "use: bash, zsh or fish")
+    """Print the completion script for SHELL (bash, zsh, fish: as in completions/ in the
+    repo); `gover init SHELL --write` installs it where SHELL looks."""
+    if shell_name not in completions.SCRIPTS:
+        raise UsageError(
+            f"no completion script for {shell_name!r}", "use: bash, zsh, fish, nu or pwsh"
+        )
     output.code(completions.render(shell_name).rstrip("\n"))
 
 

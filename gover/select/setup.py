@@ -54,6 +54,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    completion: Completion | None = None
 
 
 # ---- detection ------------------------------------------------------------------------------
@@ -152,12 +153,51 @@ def hook_source_line(shell: str, hook: Path, home: Path) -> str:
     return f"if [ -r {w} ]; then . {w}; fi"
 
 
+def completion_file(shell: str, home: Path, os_name: str, env: Mapping[str, str]) -> Path:
+    """Where `shell` looks for gover's completions: bash-completion's per-user directory,
+    ~/.zfunc (put on $fpath by gover's block), fish's completions directory, nu's autoload
+    directory (beside the block), and beside the PowerShell profile (dot-sourced by the block)."""
+    from gover.cli.completions import FILES, OWN_FILES, PROG
+
+    if shell == "bash":
+        xdg = env.get("XDG_DATA_HOME", "")
+        data = Path(xdg) if xdg and os.path.isabs(xdg) else home / ".local" / "share"
+        return data / "bash-completion" / "completions" / PROG
+    if shell == "zsh":
+        return home / ".zfunc" / FILES["zsh"]
+    if shell == "fish":
+        return shells.config_home(home, env) / "fish" / "completions" / FILES["fish"]
+    if shell == "nu":
+        return shells.nu_autoload_dir(home, os_name, env) / OWN_FILES["nu"]
+    return shells.pwsh_profile(home, os_name, env).with_name(OWN_FILES["pwsh"])
+
+
+
+def completion_line(shell: str, home: Path, env: Mapping[str, str] | None = None) -> str:
+    """The block's lines that load the completions file (zsh, pwsh; the other shells find it
+    by its place). zsh: on $fpath for a compinit that runs later, and registered now when
+    compinit already ran."""
+    env = {} if env is None else env
+    path = completion_file(shell, home, sys.platform, env)
+    if shell == "zsh":
+        d = _sh_word(path.parent, home)
+        return (
+            f"fpath=({d} $fpath)\n"
+            "if (( $+functions[compdef] )); then autoload -Uz _gover && compdef _gover gover; fi\n"
+        )
+    if shell == "pwsh":
+        w = _pwsh_word(path, home)
+        return f"if (Test-Path -LiteralPath {w} -PathType Leaf) {{ . {w} }}\n"
+    return ""
+
+
 def rc_block(
     shell: str,
     shims: Path,
     home: Path,
     gover_home: Path | None = None,
     hook_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> str:
     """GOVER_HOME when the user set one, shims first on PATH (they choose the Go of every go
     call, with or without a prompt), then the hook file (GOROOT for tools that read it, the
@@ -184,7 +224,7 @@ def rc_block(
             f"    $Env:PATH = {w} + [IO.Path]::PathSeparator + $Env:PATH\n"
             "}\n"
             f"{hook}\n"
-        )
+        ) + completion_line(shell, home, env)
     if shell == "nu":
         w = _nu_word(shims, home)
         return head + (
@@ -200,7 +240,7 @@ def rc_block(
         f'  *) export PATH={w}:"$PATH" ;;\n'
         "esac\n"
         f"{hook}\n"
-    )
+    ) + (completion_line(shell, home, env) if shell == "zsh" else "")
 
 
 PROFILE_BLOCK = (
@@ -288,7 +328,7 @@ def plan(
     GOVER_HOME to keep, None when the user set none)."""
     env = {} if env is None else env
     shims = paths.shims_dir() if shims is None else shims
-    block = rc_block(shell, shims, home, gover_home)
+    block = rc_block(shell, shims, home, gover_home, env=env)
     rc, reason = shells.startup_file(shell, home, os_name, env)
     edits = [Edit(rc, block, reason)]
     if shell != "bash":
@@ -470,6 +510,69 @@ def apply(edits: list[Edit]) -> list[Path]:
     return changed
 
 
+# ---- completions ----------------------------------------------------------------------------
+
+CompletionState = Literal["missing", "outdated", "current", "foreign"]
+
+
+@dataclass(frozen=True)
+class Completion:
+    """gover's completion script for one shell and the file it goes in."""
+
+    path: Path
+    text: str
+    state: CompletionState  # before this run; "foreign": a file gover did not write
+    written: bool = False
+
+
+_COMPLETION_MARK = "completion for gover."
+
+
+def _ours(text: str) -> bool:
+    """A completion file gover wrote: its header names it in the first two lines."""
+    return any(_COMPLETION_MARK in line for line in text.splitlines()[:2])
+
+
+def plan_completion(shell: str, home: Path, os_name: str, env: Mapping[str, str]) -> Completion:
+    from gover.cli import completions
+
+    path = completion_file(shell, home, os_name, env)
+    text = completions.render(shell)
+    try:
+        old = read_capped(path, RC_MAX_BYTES).decode("utf-8", "surrogateescape")
+    except (FileNotFoundError, NotADirectoryError):
+        return Completion(path, text, "missing")
+    except OSError:
+        return Completion(path, text, "foreign")
+    if not _ours(old):
+        return Completion(path, text, "foreign")
+    return Completion(path, text, "current" if old == text else "outdated")
+
+
+def install_completion(c: Completion) -> Completion:
+    """Write the script unless it is current or the file there is not gover's (never
+    overwritten: the report names it)."""
+    if c.state in ("current", "foreign"):
+        return c
+    c.path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(c.path, c.text.encode("utf-8"), mode=0o644)
+    return Completion(c.path, c.text, c.state, True)
+
+
+def completion_lines(report: Report) -> list[str]:
+    c = report.completion
+    if c is None:
+        return []
+    where = output.safe(_display(c.path, report.home))
+    if c.written:
+        return [f"completions: wrote {where}"]
+    if c.state == "current":
+        return [f"completions: {where} is current"]
+    if c.state == "foreign":
+        return [f"completions: {where} was not written by gover; left alone (gover completions {report.shell} prints the script)"]
+    return [f"completions: --write installs them as {where}"]
+
+
 # ---- the command ----------------------------------------------------------------------------
 
 
@@ -516,13 +619,17 @@ def run(shell: str | None, *, write: bool) -> Report:
     edits = plan(name, home, sys.platform, env=env, gover_home=gover_home)
     warnings, notes = check(name, home, sys.platform, env, edits)
     written: list[Path] = []
+    completion = plan_completion(name, home, sys.platform, env)
     if write:
         # The block sources the hook file: render it now, not at the first install.
         from gover.select import shims
 
         shims.render_hooks()
         written = apply(edits)
-    return Report(name, sys.platform, home, paths.shims_dir(), edits, warnings, notes, written)
+        completion = install_completion(completion)
+    return Report(
+        name, sys.platform, home, paths.shims_dir(), edits, warnings, notes, written, completion
+    )
 
 
 # ---- rendering (text only; gover.output prints it) ------------------------------------------
@@ -598,6 +705,7 @@ def render(report: Report) -> list[str]:
         out.extend("    " + line for line in edit.text.splitlines())
         out.append("")
     pending = [e for e in report.edits if e.path not in report.written and state(e) != "current"]
+    out.extend(completion_lines(report))
     if pending:
         out.append(f"or let gover do it: gover init {report.shell} --write")
     elif report.written:

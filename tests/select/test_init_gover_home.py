@@ -54,6 +54,7 @@ def _block(shell: str, store: str, shims: str, hook: str) -> str:
             f"    $Env:PATH = {shims} + [IO.Path]::PathSeparator + $Env:PATH\n"
             "}\n"
             f"if (Test-Path -LiteralPath {hook} -PathType Leaf) {{ . {hook} }}\n"
+            f"if (Test-Path -LiteralPath {PWSH_COMP} -PathType Leaf) {{ . {PWSH_COMP} }}\n"
             f"{END}\n"
         )
     return (
@@ -64,8 +65,19 @@ def _block(shell: str, store: str, shims: str, hook: str) -> str:
         f'  *) export PATH={shims}:"$PATH" ;;\n'
         "esac\n"
         f"if [ -r {hook} ]; then . {hook}; fi\n"
-        f"{END}\n"
+        + (ZSH_COMP if shell == "zsh" else "")
+        + f"{END}\n"
     )
+
+
+# The completion files init --write installs, loaded by the block where the shell does not
+# find them by itself: zsh's directory on $fpath (compdef when compinit already ran), pwsh's
+# script beside the profile.
+ZSH_COMP = (
+    'fpath=("$HOME/.zfunc" $fpath)\n'
+    "if (( $+functions[compdef] )); then autoload -Uz _gover && compdef _gover gover; fi\n"
+)
+PWSH_COMP = '"$HOME/.config/powershell/gover-completions.ps1"'
 
 
 @pytest.fixture
