@@ -1,5 +1,5 @@
 """Commands on the hot path (`--version`, `current`, `which`, `list`, `hook`, `env`, `exec`,
-`shell`, `verify FILE…`, `doctor`): plain functions with no typer, so gover.cli.entry can run
+`shell`, `verify FILE…`, `tools`, `doctor`): plain functions with no typer, so gover.cli.entry can run
 them without importing the CLI framework (typer and click cost ~100 ms). The typer commands
 call the same functions, so both paths behave alike.
 Each builds its result (gover.results) from one core call and hands it to gover.output."""
@@ -278,6 +278,18 @@ def verify_binaries(
     )
 
 
+def show_tools(as_json: bool, check: bool = False) -> int:
+    """`gover tools [--json] [--check]`: the programs in GOBIN and the Go that built each;
+    the exit code (4 under --check when one is marked)."""
+    from gover import config
+    from gover.results.tools import ToolsList
+    from gover.tools import scan
+
+    result = ToolsList(scan.scan(config.load(), warn=output.warn), check=check)
+    output.render(result, as_json=as_json)
+    return result.exit_code
+
+
 _Parsed = tuple[dict[str, "str | bool | None"], list[str]]
 
 
@@ -352,6 +364,8 @@ def fast_path(argv: list[str]) -> bool:
     if cmd == "exec" and (got := _parse(rest, {}, {"--version": "v", "-v": "v"}, command=True)):
         run_exec(got[1], got[0]["v"])  # type: ignore[arg-type]
         return True
+    if cmd == "tools" and (got := _parse(rest, {**_JSON, "--check": "check"}, {})) and not got[1]:
+        sys.exit(show_tools(bool(got[0]["as_json"]), bool(got[0]["check"])))
     if cmd == "verify" and (
         got := _parse(rest, {**_JSON, "--recursive": "r", "-r": "r"}, {"--expect": "expect"})
     ):

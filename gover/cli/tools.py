@@ -7,24 +7,13 @@ from typing import Annotated
 import typer
 
 from gover import output
+from gover.cli import fast as views
 from gover.cli.app import JsonOpt, app, load_config
 
 tools_app = typer.Typer(
     help="Programs in GOBIN and the Go that built them.", invoke_without_command=True
 )
 app.add_typer(tools_app, name="tools")
-
-
-def listing(as_json: bool, check: bool = False) -> int:
-    """`gover tools [--json] [--check]` without the CLI framework (for the fast path too):
-    render the listing, return the exit code."""
-    from gover import config
-    from gover.results.tools import ToolsList
-    from gover.tools import scan
-
-    result = ToolsList(scan.scan(config.load(), warn=output.warn), check=check)
-    output.render(result, as_json=as_json)
-    return result.exit_code
 
 
 @tools_app.callback()
@@ -43,7 +32,7 @@ def tools(
     oldest supported release (unsupported-go)."""
     if ctx.invoked_subcommand is not None:
         return
-    code = listing(as_json, check)
+    code = views.show_tools(as_json, check)
     if code:
         raise typer.Exit(code)
 

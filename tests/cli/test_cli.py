@@ -95,6 +95,8 @@ HOT = [
     ("shell", "1.22.10"),
     ("verify", "FILE"),
     ("verify", "--json", "-r", "--expect", "1.21", "FILE"),
+    ("tools",),
+    ("tools", "--json", "--check"),
 ]
 
 
