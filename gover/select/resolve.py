@@ -201,7 +201,8 @@ def read_gomod(path: Path) -> Pin | None:
     return None
 
 
-def _parents(start: Path) -> list[Path]:
+def parents(start: Path) -> list[Path]:
+    """`start` and its parents: where a pin is looked for, nearest first."""
     # pathlib already drops "." parts, repeated and trailing slashes (sh: _gv_clean) but
     # keeps a leading "//"; on Linux that is "/", and the sources must read the same.
     text = str(start)
@@ -223,17 +224,24 @@ def working_dir() -> Path:
     return Path(cwd)
 
 
-def find_pin(cwd: Path | None = None) -> Pin:
-    """The pin in force for `cwd`, without looking at what is installed."""
+def env_pin() -> Pin | None:
+    """GOVER_VERSION (gover shell), when it holds a pin (else a warning, and None)."""
     env = os.environ.get(ENV_VERSION)
     if env:
         token = PinToken.parse(env)
         if token is not None:
             return Pin(token, "env", None)
         output.warn(f"ignoring {ENV_VERSION}={_show(env)}: not a Go version")
+    return None
+
+
+def find_pin(cwd: Path | None = None) -> Pin:
+    """The pin in force for `cwd`, without looking at what is installed."""
+    if (pin := env_pin()) is not None:
+        return pin
     gowork_off = os.environ.get("GOWORK") == "off"
     directory = cwd if cwd is not None else working_dir()
-    for d in _parents(directory):
+    for d in parents(directory):
         for reader, name in (
             (read_version_file, VERSION_FILE),
             (read_tool_versions, TOOL_VERSIONS),

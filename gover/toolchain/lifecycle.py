@@ -106,9 +106,6 @@ def _readers() -> tuple[tuple[str, Callable[[Path], Pin | None]], ...]:
     )
 
 
-PIN_FILE_NAMES = (".go-version", ".tool-versions", "go.work", "go.mod")
-
-
 def pins_in(directory: Path) -> list[Pin]:
     """Every pin written in `directory`'s own pin files (each by resolve's reader)."""
     found: list[Pin] = []
@@ -123,7 +120,9 @@ def pins_in(directory: Path) -> list[Pin]:
 
 def chain(directory: Path) -> list[Path]:
     """`directory` and its parents: where the resolver looks for a pin."""
-    return [directory, *directory.parents]
+    from gover.select import resolve
+
+    return resolve.parents(directory)
 
 
 def working_dir() -> Path:
@@ -161,9 +160,7 @@ def global_pin() -> Pin | None:
 def env_pin() -> Pin | None:
     from gover.select import resolve
 
-    text = os.environ.get(ENV_VERSION)
-    token = PinToken.parse(text) if text else None
-    return resolve.Pin(token, "env", None) if token is not None else None
+    return resolve.env_pin()
 
 
 # ---- outdated --------------------------------------------------------------------------------

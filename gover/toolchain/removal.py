@@ -11,7 +11,7 @@ from gover import paths
 from gover.constants import ENV_VERSION
 from gover.errors import GoverError, NotInstalledError, UsageError
 from gover.toolchain import store
-from gover.versions import GoVersion, PinToken, VersionRequest
+from gover.versions import GoVersion, VersionRequest
 
 if TYPE_CHECKING:
     from gover.select.resolve import Pin
@@ -49,12 +49,10 @@ def _pins_here() -> list[Pin]:
     from gover.select import resolve  # select reads the store, not the other way round
 
     pins: list[resolve.Pin] = []
+    if (session := resolve.env_pin()) is not None:
+        pins.append(session)
     hidden = os.environ.pop(ENV_VERSION, None)
     try:
-        if hidden:
-            token = PinToken.parse(hidden)
-            if token is not None:
-                pins.append(resolve.Pin(token, "env", None))
         pins.append(resolve.find_pin())
     finally:
         if hidden is not None:
