@@ -252,21 +252,22 @@ __gover_answer() {
   return "$_gv_ok"
 }
 
+# >>> function: the gover command, shared with hook.zsh (there it starts with emulate -L zsh).
 # The gover command in this shell: `gover shell VERSION` / `gover shell --unset` pin or unpin
 # this session (what eval "$(gover shell ...)" does), then choose again at once;
 # `gover current` and `gover which [PROGRAM]` are answered here without starting gover;
 # everything else runs gover itself.
-gover() {
+gover() {@FN_SETUP@
   case ${1-} in
   shell)
     case " $* " in *" -h "* | *" --help "* | *" --shell"*) command gover "$@"; return ;; esac
     local _gv_o _gv_s
-    _gv_o=$(command gover shell --shell bash "${@:2}") || {
+    _gv_o=$(command gover shell --shell @FN_SHELL@ "${@:2}") || {
       _gv_s=$?
       if [ -n "$_gv_o" ]; then printf '%s\n' "$_gv_o"; fi
       return "$_gv_s"
     }
-    if _gv_fn_apply bash "$_gv_o"; then
+    if _gv_fn_apply @FN_SHELL@ "$_gv_o"; then
       __gover_hook
     elif [ -n "$_gv_o" ]; then
       printf '%s\n' "$_gv_o"
@@ -282,6 +283,7 @@ gover() {
   esac
   command gover "$@"
 }
+# <<< function
 
 # Append to PROMPT_COMMAND, string or (bash >= 5.1) array, once; commands already there run
 # first and still see the last command's $?.

@@ -41,37 +41,7 @@ __gover_answer() {
   return 0
 }
 
-# The gover command in this shell: `gover shell VERSION` / `gover shell --unset` pin or unpin
-# this session (what eval "$(gover shell ...)" does), then choose again at once;
-# `gover current` and `gover which [PROGRAM]` are answered here without starting gover;
-# everything else runs gover itself.
-gover() {
-  emulate -L zsh
-  case ${1-} in
-  shell)
-    case " $* " in *" -h "* | *" --help "* | *" --shell"*) command gover "$@"; return ;; esac
-    local _gv_o _gv_s
-    _gv_o=$(command gover shell --shell zsh "${@:2}") || {
-      _gv_s=$?
-      if [ -n "$_gv_o" ]; then printf '%s\n' "$_gv_o"; fi
-      return "$_gv_s"
-    }
-    if _gv_fn_apply zsh "$_gv_o"; then
-      __gover_hook
-    elif [ -n "$_gv_o" ]; then
-      printf '%s\n' "$_gv_o"
-    fi
-    return 0
-    ;;
-  current)
-    if [ "$#" = 1 ] && __gover_answer current; then return "$_gv_fn_code"; fi
-    ;;
-  which)
-    if [ "$#" -le 2 ] && __gover_answer "$@"; then return "$_gv_fn_code"; fi
-    ;;
-  esac
-  command gover "$@"
-}
+@FUNCTION@
 
 # A cd runs the hook at once (chpwd), so `cd proj && go build` gets proj's Go; the prompt
 # that follows runs it again (precmd), so edits count at the next prompt. One case needs no

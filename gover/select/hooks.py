@@ -61,8 +61,25 @@ def _env_name() -> str:
     return constants.ENV_VERSION
 
 
+_FUNCTION = re.compile(r"^# >>> function.*?^# <<< function\n", re.M | re.S)
+
+
+def _function(shell: str) -> str:
+    """hook.bash's gover command for bash or zsh (zsh: under its own options, `emulate -L
+    zsh`, since the function runs with the user's)."""
+    found = _FUNCTION.search(template("hook.bash"))
+    if found is None:
+        raise RuntimeError("shims/hook.bash lost its '# >>> function' section")
+    setup = "\n  emulate -L zsh" if shell == "zsh" else ""
+    return fill(found.group(0), {"@FN_SHELL@": shell, "@FN_SETUP@": setup}).rstrip("\n")
+
+
 def _bash() -> str:
-    return fill(template("hook.bash"), _sh_values())
+    text = template("hook.bash")
+    found = _FUNCTION.search(text)
+    assert found is not None  # (_function says so otherwise)
+    text = text[: found.start()] + _function("bash") + "\n" + text[found.end() :]
+    return fill(text, _sh_values())
 
 
 def _posix_part() -> str:
@@ -76,6 +93,7 @@ def _posix_part() -> str:
 def _zsh_body() -> str:
     values = _sh_values()
     values["@POSIX@"] = fill(_posix_part(), values)
+    values["@FUNCTION@"] = _function("zsh")
     return fill(template("hook.zsh"), values)
 
 
