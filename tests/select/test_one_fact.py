@@ -126,7 +126,8 @@ def test_every_reader_agrees_on_installed(
     answers["store.installed"] = [i.name for i in store.installed()] == [NAME]
     answers["store.get"] = store.get(GoVersion.parse(NAME)) is not None
     listed = run_gover("list", env=env, cwd=proj)
-    answers["gover list"] = listed.out == f"{NAME}\n"
+    # each row: "* 1.22.10 (set by …)" for the active one, "  1.22.10" for the others
+    answers["gover list"] = [row[2:].split()[0] for row in listed.out.splitlines()] == [NAME]
     current = run_gover("current", env=env, cwd=proj)
     answers["gover current"] = (current.code, current.out) == (
         0,
@@ -194,6 +195,7 @@ def test_corrupt_receipt_is_listed_with_unknown_provenance() -> None:
         "signer": None,
         "url": None,
         "installed_at": None,
+        "active": False,
     }
 
 
