@@ -19,8 +19,13 @@ from pathlib import Path
 GO_VERSIONS = ("1.22.10", "1.21.13")
 
 
+# The user's HOME when the tests start: conftest gives every test a HOME of its own, and a
+# cache under that would be rebuilt (repacked, unpacked) test after test.
+_HOME = Path.home()
+
+
 def cache_root() -> Path:
-    root = Path(os.environ.get("GOVER_TEST_CACHE", Path.home() / ".cache" / "gover-tests"))
+    root = Path(os.environ.get("GOVER_TEST_CACHE", _HOME / ".cache" / "gover-tests"))
     root.mkdir(parents=True, exist_ok=True)
     return root
 
