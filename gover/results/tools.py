@@ -42,6 +42,11 @@ def tool_data(t: Tool) -> dict[str, Any]:
     }
 
 
+def _where(s: Scan) -> dict[str, Any]:
+    """The GOBIN looked at and the Go selected there: both documents start with them."""
+    return {"gobin": str(s.gobin), "go": s.selected.version, "source": s.selected.source}
+
+
 @dataclass(frozen=True)
 class ToolsList(Result):
     """`gover tools`: a listing; marks are findings, not failures (exit 0), unless `check`
@@ -62,9 +67,7 @@ class ToolsList(Result):
     def data(self) -> dict[str, Any]:
         s = self.scan
         return {
-            "gobin": str(s.gobin),
-            "go": s.selected.version,
-            "source": s.selected.source,
+            **_where(s),
             "oldest_supported": s.oldest_supported,
             "supported_from": s.supported_from,
             "tools": [tool_data(t) for t in s.tools],
@@ -120,11 +123,8 @@ class ReinstallReport(Result):
         return f"{bad[0].name}: {bad[0].message}{more}"
 
     def data(self) -> dict[str, Any]:
-        s = self.scan
         return {
-            "gobin": str(s.gobin),
-            "go": s.selected.version,
-            "source": s.selected.source,
+            **_where(self.scan),
             "dry_run": self.dry_run,
             "tools": [
                 {
